@@ -1,0 +1,44 @@
+# The course's commands. Each is idempotent and quick when nothing changed.
+#   make lab        set up, then open the course in JupyterLab
+#   make test       set up, then run every test
+#   make notebooks  regenerate notebooks/ (student versions) from text/ and source/
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(abspath $(BIN)):$(PATH)
+
+LESSONS := $(notdir $(wildcard text/*))
+SOURCES := $(foreach l,$(LESSONS),source/$(l)/$(l).ipynb)
+RELEASED := $(foreach l,$(LESSONS),notebooks/$(l)/$(l).ipynb)
+
+.PHONY: setup lab test notebooks clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) notebooks/00_start_here/00_start_here.ipynb
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+notebooks: setup $(RELEASED)
+
+# The text form is what people edit and review; the source notebook follows it.
+source/%.ipynb: text/%.md
+	@mkdir -p $(dir $@)
+	$(BIN)/python -m autograder.grading.build_notebooks source $<
+
+notebooks/%.ipynb: source/%.ipynb $(wildcard autograder/grading/*.py) nbgrader_config.py
+	$(BIN)/python -m autograder.grading.build_notebooks release $(firstword $(subst /, ,$*))
+
+clean:
+	rm -rf $(VENV) gradebook.db .pytest_cache

@@ -1,0 +1,106 @@
+"""What every exercise check needs: a failure type, workers that report their
+errors, answers run in isolation, and learner errors located in plain words."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+import types
+from typing import Any, Callable
+
+from ..threads import DeadlineExceeded, call_with_deadline
+from ..threads.locations import Location, learners_line
+
+CALL_DEADLINE = 3.0  # a learner's call still running after this is stuck
+
+
+class CheckFailed(AssertionError):
+    """An answer is wrong; the message says how, in words for the learner."""
+
+
+def expect(condition: object, message: str) -> None:
+    __tracebackhide__ = True
+    if not condition:
+        raise CheckFailed(message)
+
+
+def where_raised(error: BaseException) -> str:
+    """``In [5], line 3 in consumer(): ...`` for the learner's deepest frame."""
+    stack = tuple(Location(f.filename, f.lineno or 0, f.name)
+                  for f in traceback.extract_tb(error.__traceback__))
+    line = learners_line(stack) or (stack[-1] if stack else None)
+    return line.describe() if line else "an unknown line"
+
+
+def learner_error(error: BaseException, what: str) -> CheckFailed:
+    """Turn an exception from learner code into a verdict."""
+    if isinstance(error, NotImplementedError):
+        return CheckFailed(f"{what} is not written yet (it raises NotImplementedError "
+                           f"at {where_raised(error)}).")
+    return CheckFailed(f"{what} raised {type(error).__name__}: {error}\n"
+                       f"  at {where_raised(error)}")
+
+
+def call_answer(func: Callable[..., Any], *args: Any, what: str,
+                expected: tuple[type[BaseException], ...] = (),
+                timeout: float = CALL_DEADLINE, before: Callable[[], Any] | None = None
+                ) -> Any:
+    """Call learner code under a deadline; its unexpected errors become verdicts.
+
+    Exceptions in ``expected`` (such as a TimeoutError the exercise asks for)
+    reach the caller unchanged.
+    """
+    __tracebackhide__ = True
+    try:
+        return call_with_deadline(func, *args, timeout=timeout, what=what, before=before)
+    except DeadlineExceeded:
+        raise
+    except expected:
+        raise
+    except Exception as error:  # noqa: BLE001 - the learner's code failed
+        raise learner_error(error, what) from None
+
+
+class Worker(threading.Thread):
+    """A thread that runs learner code and keeps any exception it raises.
+
+    Daemon, so a worker stuck for good does not keep the kernel from exiting;
+    reports do not blame the learner for that flag.
+    """
+
+    started_by_check = True
+
+    def __init__(self, func: Callable[..., Any], *args: Any, name: str) -> None:
+        super().__init__(target=func, args=args, name=name, daemon=True)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except BaseException as error:  # noqa: BLE001 - reported by the check
+            self.error = error
+
+    def raise_error(self, what: str) -> None:
+        __tracebackhide__ = True
+        if self.error is not None:
+            raise learner_error(self.error, what)
+
+
+def isolated(func: Callable[..., Any], **replacements: Any) -> Callable[..., Any]:
+    """A copy of ``func`` that sees ``replacements`` instead of its own globals.
+
+    So one answer is graded on its own: ``run_session`` is checked with a
+    known-good ``consumer``, and a broken ``consumer`` costs only its own test.
+    """
+    if not isinstance(func, types.FunctionType):
+        return func
+    scope = dict(func.__globals__)
+    scope.update(replacements)
+    clone = types.FunctionType(func.__code__, scope, func.__name__,
+                               func.__defaults__, func.__closure__)
+    clone.__kwdefaults__ = func.__kwdefaults__
+    return clone
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -1,0 +1,289 @@
+"""Checks for lesson 01, the leaky consumer (programs A and B of the seed)."""
+
+from __future__ import annotations
+
+import queue
+import random
+import threading
+import time
+from typing import Any, Callable
+
+from ..threads import Baseline, LeakError, describe_threads
+from ..threads.census import real_active_count, real_is_alive
+from . import exercise
+from .harness import CheckFailed, Worker, call_answer, expect, isolated, plural
+
+EXIT_DEADLINE = 1.0  # threads told to stop must be gone by then
+
+
+def reference_consumer(ch: queue.Queue, out: list) -> None:
+    """The seed's fixed consumer, used to grade run_session on its own."""
+    while True:
+        item = ch.get()
+        if item == 0:
+            return
+        out.append(item)
+
+
+def _drain(ch: queue.Queue) -> list:
+    items = []
+    while True:
+        try:
+            items.append(ch.get_nowait())
+        except queue.Empty:
+            return items
+
+
+def _start_workers(func: Callable[..., Any], count: int, *args: Any,
+                   name: str) -> list[Worker]:
+    workers = [Worker(func, *args, name=f"{name} {i + 1}") for i in range(count)]
+    for worker in workers:
+        worker.start()
+    return workers
+
+
+# --- consumer_exit -------------------------------------------------------------
+
+@exercise("consumer_exit", needs=("consumer",))
+def check_consumer_exit(answers: dict[str, Any], hidden: bool) -> str:
+    consumer = answers["consumer"]
+    cases: list[tuple[list, int]] = [([3, 1, 4, 0], 1), ([7, 0, 8, 9], 1)]
+    if hidden:
+        cases += [([0], 1), (["a", -2, 2.5, 0], 1), (list(range(1, 40)) + [0, 0, 0], 3)]
+    for items, workers in cases:
+        _consumer_case(consumer, items, workers)
+    return "consumer returns on 0, keeps every item before it, and reads nothing after it."
+
+
+def _consumer_case(consumer: Callable, items: list, count: int) -> None:
+    ch: queue.Queue = queue.Queue()
+    out: list = []
+    for item in items:
+        ch.put(item)
+    fed = f"consumer(ch, out) with {items!r} queued" if len(items) < 10 else \
+        f"{plural(count, 'consumer')} sharing a queue of {len(items)} items"
+    baseline = Baseline()
+    workers = _start_workers(consumer, count, ch, out, name="consumer")
+    try:
+        baseline.expect_gone(EXIT_DEADLINE, what=f"the check ({fed})")
+    except LeakError as leak:
+        raise CheckFailed(f"consumer did not return after it received 0.\n{leak}") from None
+    for worker in workers:
+        worker.raise_error("consumer(ch, out)")
+    stop_at = [i for i, item in enumerate(items) if item == 0][count - 1]
+    expected = [item for item in items[:stop_at] if item != 0]
+    expect(sorted(out, key=repr) == sorted(expected, key=repr),
+           f"After {fed}, out is {out!r}; it should be {expected!r}: "
+           "append every item that comes before the 0.")
+    left = _drain(ch)
+    expect(left == items[stop_at + 1:],
+           f"After {fed}, the queue still holds {left!r}, but it should hold "
+           f"{items[stop_at + 1:]!r}: return as soon as you receive 0, without "
+           "reading further.")
+
+
+# --- run_session ---------------------------------------------------------------
+
+def expected_offsets(words: list[str]) -> list[int]:
+    """Thread counts the seed's main loop records, relative to the start."""
+    running, offsets = 0, []
+    for word in words:
+        if word == "exit":
+            running = 0
+        else:
+            running += 1
+            offsets.append(running)
+    return offsets
+
+
+@exercise("run_session", needs=("run_session",))
+def check_run_session(answers: dict[str, Any], hidden: bool) -> str:
+    # Graded with a known-good consumer, so a broken consumer costs only its own test.
+    run_session = isolated(answers["run_session"], consumer=reference_consumer)
+    sessions = [["a", "b", "exit", "c"], ["exit", "x", "exit", "exit", "y", "z"], [],
+                ["w"] * 6]
+    if hidden:
+        rng = random.Random(2024)
+        sessions += [[rng.choice(["go", "go", "go", "exit"]) for _ in range(rng.randint(1, 25))]
+                     for _ in range(6)]
+    for words in sessions:
+        _session_case(run_session, words)
+    return "each session counted its consumers right and left no thread behind."
+
+
+def _session_case(run_session: Callable, words: list[str]) -> None:
+    call = f"run_session({words!r})"
+    baseline = Baseline()
+    base, counts = call_answer(run_session, list(words), what=call,
+                               before=real_active_count)
+    fresh, _ = baseline.new_threads()
+    # Python code still running at the return; a joined thread's OS task may
+    # linger for microseconds, which the wait below allows for.
+    running = [t for t in fresh if t.thread is not None and not t.finished]
+    expect(not running,
+           f"{call} returned while {plural(len(running), 'thread')} it started "
+           f"{'was' if len(running) == 1 else 'were'} still running:\n"
+           f"{describe_threads(running)}\n"
+           "Nothing run_session starts may outlive the call: after sending the stop "
+           "values, wait for each consumer to finish (join it).")
+    baseline.expect_gone(EXIT_DEADLINE, what=call)
+    expect(isinstance(counts, list),
+           f"{call} returned {counts!r}; it should return the list of recorded counts.")
+    expected = [base + offset for offset in expected_offsets(words)]
+    expect(counts == expected,
+           f"{call} returned {counts!r}. With {base} threads running when the call "
+           f"started, the counts right after each start should be {expected!r}: "
+           "one more per consumer started, back to the start after \"exit\".")
+
+
+# --- robust_stop ---------------------------------------------------------------
+
+_PLAIN_DATA = (type(None), bool, int, float, complex, str, bytes)
+ODD_ITEMS = [0, None, "", False, 0.0, [], "STOP", "exit", -1]
+
+
+def _reference_robust_consumer(stop: object) -> Callable[[queue.Queue, list], None]:
+    def robust_consumer(ch: queue.Queue, out: list) -> None:
+        while True:
+            item = ch.get()
+            if item is stop:
+                return
+            out.append(item)
+    return robust_consumer
+
+
+def _stubborn_consumer(release: threading.Event) -> Callable[[queue.Queue, list], None]:
+    def ignores_stop(ch: queue.Queue, out: list) -> None:
+        while not release.is_set():
+            try:
+                out.append(ch.get(timeout=0.05))
+            except queue.Empty:
+                pass
+    return ignores_stop
+
+
+@exercise("robust_stop", needs=("STOP", "robust_consumer", "stop_consumers"))
+def check_robust_stop(answers: dict[str, Any], hidden: bool) -> str:
+    stop, consumer, stop_consumers = (answers[n] for n in ("STOP", "robust_consumer",
+                                                           "stop_consumers"))
+    expect(not isinstance(stop, _PLAIN_DATA),
+           f"STOP is {stop!r}, a value that real data can carry too. Make it a value "
+           "nothing else can equal: STOP = object().")
+    _robust_consumer_case(consumer, stop)
+    # stop_consumers is graded with a known-good consumer of the learner's STOP.
+    good = _reference_robust_consumer(stop)
+    _stop_case(stop_consumers, good, workers=3, items=30, stop=stop)
+    _no_workers_case(stop_consumers)
+    _stubborn_case(stop_consumers, good)
+    if hidden:
+        _stop_case(stop_consumers, good, workers=8, items=400, stop=stop)
+        _stop_case(stop_consumers, good, workers=1, items=0, stop=stop)
+    return ("robust_consumer keeps every value but STOP; stop_consumers stops exactly "
+            "its workers, leaves the queue empty and gives up on time.")
+
+
+def _robust_consumer_case(consumer: Callable, stop: object) -> None:
+    ch: queue.Queue = queue.Queue()
+    out: list = []
+    for item in ODD_ITEMS + [stop]:
+        ch.put(item)
+    baseline = Baseline()
+    workers = _start_workers(consumer, 1, ch, out, name="robust_consumer")
+    try:
+        baseline.expect_gone(EXIT_DEADLINE, what="robust_consumer(ch, out)")
+    except LeakError as leak:
+        raise CheckFailed(f"robust_consumer did not return after it received STOP.\n{leak}"
+                          ) from None
+    workers[0].raise_error("robust_consumer(ch, out)")
+    typed = [(type(x), x) for x in out]
+    expect(typed == [(type(x), x) for x in ODD_ITEMS],
+           f"robust_consumer kept {out!r} of {ODD_ITEMS!r}: every value but STOP is "
+           "data, 0, None, \"\" and False included. Compare with `item is STOP`.")
+
+
+def _call_stop(stop_consumers: Callable, ch: queue.Queue, workers: list,
+               timeout: float | None = None) -> float:
+    args = (ch, workers) if timeout is None else (ch, workers, timeout)
+    call = "stop_consumers(ch, workers)" if timeout is None else \
+        f"stop_consumers(ch, workers, timeout={timeout})"
+    began = time.monotonic()
+    call_answer(stop_consumers, *args, what=call, expected=(TimeoutError,))
+    return time.monotonic() - began
+
+
+def _stop_case(stop_consumers: Callable, consumer: Callable, workers: int, items: int,
+               stop: object) -> None:
+    ch: queue.Queue = queue.Queue()
+    out: list = []
+    bystander_release = threading.Event()
+    bystander = Worker(bystander_release.wait, name="bystander (not a worker)")
+    bystander.start()
+    try:
+        pool = _start_workers(consumer, workers, ch, out, name="worker")
+        data = list(range(items))
+        for item in data:
+            ch.put(item)
+        try:
+            _call_stop(stop_consumers, ch, pool)
+        except TimeoutError as error:
+            raise CheckFailed(
+                f"stop_consumers raised TimeoutError ({error}) although all "
+                f"{plural(workers, 'worker')} obey STOP. Send one STOP per worker, then "
+                "join each with what is left of the timeout.") from None
+        alive = [w for w in pool if real_is_alive(w)]
+        expect(not alive, f"stop_consumers returned while {plural(len(alive), 'worker')} "
+               "still ran: return only once every worker has exited.")
+        left = _drain(ch)
+        stops = sum(1 for item in left if item is stop)
+        expect(not left,
+               f"stop_consumers left {left[:5]!r}{'...' if len(left) > 5 else ''} in the "
+               f"queue ({plural(stops, 'STOP')} too many). Send exactly one STOP per "
+               "thread in workers: count the workers you were given, not "
+               "threading.active_count().")
+        expect(sorted(out) == data,
+               f"Of {items} items queued before the call, the workers processed "
+               f"{len(out)}: put the STOPs behind the data already in the queue.")
+        expect(real_is_alive(bystander),
+               "stop_consumers stopped a thread that is not in workers.")
+    finally:
+        bystander_release.set()
+
+
+def _no_workers_case(stop_consumers: Callable) -> None:
+    ch: queue.Queue = queue.Queue()
+    ch.put("data")
+    _call_stop(stop_consumers, ch, [])
+    left = _drain(ch)
+    expect(left == ["data"],
+           f"stop_consumers(ch, []) changed the queue to {left!r}: with no workers "
+           "there is nothing to send.")
+
+
+def _stubborn_case(stop_consumers: Callable, good: Callable) -> None:
+    ch: queue.Queue = queue.Queue()
+    out: list = []
+    release = threading.Event()
+    pool = _start_workers(good, 1, ch, out, name="worker") + \
+        _start_workers(_stubborn_consumer(release), 1, ch, out, name="ignores-STOP")
+    stubborn = pool[1]
+    timeout = 0.3
+    began = time.monotonic()
+    try:
+        took = _call_stop(stop_consumers, ch, pool, timeout=timeout)
+    except TimeoutError as error:
+        took = time.monotonic() - began
+        expect(took < timeout + 0.5,
+               f"stop_consumers(..., timeout={timeout}) raised TimeoutError only after "
+               f"{took:.2f} s: share one deadline among all the joins instead of "
+               "waiting the full timeout for each worker.")
+        expect(stubborn.name in str(error),
+               f"stop_consumers raised TimeoutError({str(error)!r}); name the threads "
+               f"still alive, such as {stubborn.name!r}, so the caller knows which.")
+    else:
+        raise CheckFailed(
+            f"stop_consumers returned after {took:.2f} s although worker "
+            f"{stubborn.name!r} ignores STOP and is still running; it should raise "
+            "TimeoutError naming the threads still alive.")
+    finally:
+        release.set()
+        ch.put(None)

@@ -1,0 +1,1 @@
+"""nbgrader plug-ins for this course: small preprocessors, one job each."""

@@ -1,0 +1,48 @@
+"""The learner's side: ``check("consumer_exit")`` prints a verdict in plain
+words and raises on failure, so nbgrader scores the test cell."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from .exercises import EXERCISES, CheckFailed
+from .threads import DeadlineExceeded, LeakError
+
+PASS = "\N{WHITE HEAVY CHECK MARK}"
+FAIL = "\N{CROSS MARK}"
+
+
+def check(name: str, *, hidden: bool = False, answers: dict[str, Any] | None = None) -> str:
+    """Check the answer to exercise ``name`` and print the verdict.
+
+    The answer's functions are looked up in the caller's namespace (the
+    notebook), or in ``answers`` when given. Returns the one-line summary on
+    success; raises ``CheckFailed`` (an AssertionError) otherwise.
+    ``hidden=True`` runs the extra cases used for grading.
+    """
+    __tracebackhide__ = True
+    if name not in EXERCISES:
+        known = ", ".join(sorted(EXERCISES))
+        raise ValueError(f"There is no exercise called {name!r}. Known: {known}.")
+    exercise = EXERCISES[name]
+    scope = answers if answers is not None else sys._getframe(1).f_globals
+    missing = [needed for needed in exercise.needs if needed not in scope]
+    started = time.perf_counter()
+    try:
+        if missing:
+            raise CheckFailed(
+                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not defined. "
+                "Write the answer in the cell above and run that cell first.")
+        summary = exercise.run({n: scope[n] for n in exercise.needs}, hidden)
+    except (CheckFailed, LeakError, DeadlineExceeded) as failure:
+        print(f"{FAIL} {name}: not yet.\n{failure}", flush=True)
+        raise CheckFailed(f"{name}: {_first_line(failure)}") from None
+    took = (time.perf_counter() - started) * 1000
+    print(f"{PASS} {name}: passed ({took:.0f} ms). {summary}", flush=True)
+    return summary
+
+
+def _first_line(failure: BaseException) -> str:
+    return str(failure).splitlines()[0] if str(failure) else type(failure).__name__

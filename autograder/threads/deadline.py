@@ -1,0 +1,81 @@
+"""Call learner code with a deadline, so a check never hangs the notebook.
+
+The call runs in a thread of its own; the check waits for it with a timeout.
+Python cannot kill a thread, so a call that overruns is asked to stop (an
+exception raised inside it at its next bytecode) and then left behind as a
+daemon thread; the check fails with the line the call is stuck on.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+import threading
+from typing import Any, Callable
+
+from .census import LiveThread, mark_own, real_is_alive, real_join
+from .locations import stack_of
+from .report import describe_thread
+
+
+class DeadlineExceeded(AssertionError):
+    """A call into learner code did not return in time."""
+
+
+class _StopCall(BaseException):
+    """Raised inside an overrunning call to ask it to stop."""
+
+
+def call_with_deadline(func: Callable[..., Any], *args: Any, timeout: float,
+                       what: str | None = None, before: Callable[[], Any] | None = None
+                       ) -> Any:
+    """Return ``func(*args)``, or raise ``DeadlineExceeded`` after ``timeout`` s.
+
+    ``before`` runs in the calling thread just before ``func``, so a check can
+    measure something at the exact start of the call; its result is returned
+    as ``(before(), func(*args))``.
+    """
+    __tracebackhide__ = True
+    what = what or f"{getattr(func, '__name__', 'the call')}()"
+    outcome: dict[str, Any] = {}
+    caller_is_daemon = threading.current_thread().daemon
+
+    def run() -> None:
+        # The runner is daemon so a stuck call cannot keep the interpreter
+        # alive, but threads inherit the daemon flag from the thread that
+        # creates them: give the learner's threads the flag they would get
+        # from the caller. (Only start() reads it for shutdown, so this is safe.)
+        runner._daemonic = caller_is_daemon  # type: ignore[attr-defined]
+        try:
+            if before is not None:
+                outcome["before"] = before()
+            outcome["value"] = func(*args)
+        except _StopCall:
+            outcome["stopped"] = True
+        except BaseException as error:  # noqa: BLE001 - handed back to the caller
+            outcome["error"] = error
+
+    runner = mark_own(threading.Thread(target=run, name=f"autograder call {what}",
+                                       daemon=True))
+    runner.start()
+    real_join(runner, timeout)
+    if real_is_alive(runner):
+        stack = stack_of(sys._current_frames().get(runner.ident))
+        live = LiveThread(runner.native_id or 0, runner, stack)
+        _ask_to_stop(runner)
+        raise DeadlineExceeded(
+            f"{what} did not return within {timeout:g} s.\n"
+            + describe_thread(live, title=what)
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    if before is not None:
+        return outcome.get("before"), outcome.get("value")
+    return outcome.get("value")
+
+
+def _ask_to_stop(thread: threading.Thread) -> None:
+    """Raise _StopCall in ``thread``; it takes effect when it next runs bytecode."""
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident), ctypes.py_object(_StopCall))
