@@ -14,12 +14,12 @@ PASS = "\N{WHITE HEAVY CHECK MARK}"
 FAIL = "\N{CROSS MARK}"
 
 
-def check(name: str, *, hidden: bool = False, answers: dict[str, Any] | None = None) -> str:
+def check(name: str, *, hidden: bool = False, answers: dict[str, Any] | None = None) -> None:
     """Check the answer to exercise ``name`` and print the verdict.
 
     The answer's functions are looked up in the caller's namespace (the
-    notebook), or in ``answers`` when given. Returns the one-line summary on
-    success; raises ``CheckFailed`` (an AssertionError) otherwise.
+    notebook), or in ``answers`` when given.
+    Prints the verdict; raises ``CheckFailed`` (an AssertionError) on failure.
     ``hidden=True`` runs the extra cases used for grading.
     """
     __tracebackhide__ = True
@@ -41,7 +41,6 @@ def check(name: str, *, hidden: bool = False, answers: dict[str, Any] | None = N
         raise CheckFailed(f"{name}: {_first_line(failure)}") from None
     took = (time.perf_counter() - started) * 1000
     print(f"{PASS} {name}: passed ({took:.0f} ms). {summary}", flush=True)
-    return summary
 
 
 def _first_line(failure: BaseException) -> str:

@@ -33,6 +33,6 @@ def exercise(name: str, needs: tuple[str, ...]) -> Callable[[Checker], Checker]:
 
 
 # Importing the lesson modules registers their exercises.
-from . import leaky_consumer  # noqa: E402,F401
+from . import leaky_consumer, warm_up  # noqa: E402,F401
 
 __all__ = ["EXERCISES", "CheckFailed", "Exercise", "exercise"]

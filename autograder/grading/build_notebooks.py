@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import filecmp
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import jupytext
 import nbformat
+
+from .nbgrader_cli import nbgrader
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,10 +49,9 @@ def build_source(text_path: Path, root: Path = ROOT) -> Path:
 
 
 def release(lesson: str, root: Path = ROOT) -> Path:
-    subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", lesson, "--force",
-         "--log-level=WARN"],
-        cwd=root, check=True)
+    done = nbgrader("generate_assignment", lesson, "--force", cwd=root, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"nbgrader generate_assignment {lesson} failed:\n{done.stderr}")
     return root / "notebooks" / lesson / f"{lesson}.ipynb"
 
 

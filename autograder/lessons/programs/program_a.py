@@ -1,0 +1,21 @@
+"""Program A: one consumer thread per word read; none is ever told to stop."""
+import queue
+import sys
+import threading
+
+
+def consumer(ch):  # a long-running job
+    while True:
+        data = ch.get()
+        print(data)
+
+
+def main():
+    ch = queue.Queue()
+    for line in sys.stdin:
+        for dummy in line.split():  # fmt.Scan reads one word at a time
+            threading.Thread(target=consumer, args=(ch,)).start()
+            print(threading.active_count(), flush=True)
+
+
+main()
