@@ -9,6 +9,8 @@ import types
 from typing import Any, Callable
 
 from ..threads import DeadlineExceeded, call_with_deadline
+from ..threads.census import real_is_alive
+from ..threads.origins import started_threads
 from ..threads.locations import Location, learners_line
 
 CALL_DEADLINE = 3.0  # a learner's call still running after this is stuck
@@ -43,8 +45,8 @@ def learner_error(error: BaseException, what: str) -> CheckFailed:
 
 def call_answer(func: Callable[..., Any], *args: Any, what: str,
                 expected: tuple[type[BaseException], ...] = (),
-                timeout: float = CALL_DEADLINE, before: Callable[[], Any] | None = None
-                ) -> Any:
+                timeout: float = CALL_DEADLINE, at_start: Callable[[], Any] | None = None,
+                at_return: Callable[[], Any] | None = None) -> Any:
     """Call learner code under a deadline; its unexpected errors become verdicts.
 
     Exceptions in ``expected`` (such as a TimeoutError the exercise asks for)
@@ -52,7 +54,8 @@ def call_answer(func: Callable[..., Any], *args: Any, what: str,
     """
     __tracebackhide__ = True
     try:
-        return call_with_deadline(func, *args, timeout=timeout, what=what, before=before)
+        return call_with_deadline(func, *args, timeout=timeout, what=what,
+                                  at_start=at_start, at_return=at_return)
     except DeadlineExceeded:
         raise
     except expected:
@@ -100,6 +103,25 @@ def isolated(func: Callable[..., Any], **replacements: Any) -> Callable[..., Any
                                func.__defaults__, func.__closure__)
     clone.__kwdefaults__ = func.__kwdefaults__
     return clone
+
+
+def running_at_return(threads: Callable[[], list[threading.Thread]]
+                      ) -> tuple[Callable[[], None], list[threading.Thread]]:
+    """An ``at_return`` hook that records which of ``threads()`` still run.
+
+    It runs in the caller's thread the instant the answer returns, before
+    stragglers get a chance to finish, so "returned too early" is seen.
+    """
+    still: list[threading.Thread] = []
+
+    def look() -> None:
+        still.extend(t for t in threads() if real_is_alive(t))
+    return look, still
+
+
+def started_since(before: set[int]) -> list[threading.Thread]:
+    """Threads started (through Thread.start) since ``before`` was taken."""
+    return [t for t in started_threads() if id(t) not in before]
 
 
 def plural(count: int, word: str) -> str:

@@ -9,11 +9,18 @@ import time
 from typing import Any, Callable
 
 from ..threads import Baseline, LeakError, describe_threads
+from ..threads.leaks import census_notes
 from ..threads.census import real_active_count, real_is_alive
 from . import exercise
-from .harness import CheckFailed, Worker, call_answer, expect, isolated, plural
+from ..threads.origins import started_threads
+from .harness import (CheckFailed, Worker, call_answer, expect, isolated, plural,
+                      running_at_return, started_since)
 
 EXIT_DEADLINE = 1.0  # threads told to stop must be gone by then
+# The checks' own consumers take this long to clean up after their stop value,
+# as real ones do: an answer that returns without waiting for them is caught
+# every time, not only when the scheduler happens to be slow.
+CLEANUP_SECONDS = 0.02
 
 
 def reference_consumer(ch: queue.Queue, out: list) -> None:
@@ -21,6 +28,7 @@ def reference_consumer(ch: queue.Queue, out: list) -> None:
     while True:
         item = ch.get()
         if item == 0:
+            time.sleep(CLEANUP_SECONDS)
             return
         out.append(item)
 
@@ -96,10 +104,16 @@ def expected_offsets(words: list[str]) -> list[int]:
     return offsets
 
 
+def _session_consumer(queues: list) -> Callable[[queue.Queue, list], None]:
+    """The reference consumer, noting each queue it is given, to check them after."""
+    def consumer(ch: queue.Queue, out: list) -> None:
+        queues.append(ch)
+        reference_consumer(ch, out)
+    return consumer
+
+
 @exercise("run_session", needs=("run_session",))
 def check_run_session(answers: dict[str, Any], hidden: bool) -> str:
-    # Graded with a known-good consumer, so a broken consumer costs only its own test.
-    run_session = isolated(answers["run_session"], consumer=reference_consumer)
     sessions = [["a", "b", "exit", "c"], ["exit", "x", "exit", "exit", "y", "z"], [],
                 ["w"] * 6]
     if hidden:
@@ -107,31 +121,48 @@ def check_run_session(answers: dict[str, Any], hidden: bool) -> str:
         sessions += [[rng.choice(["go", "go", "go", "exit"]) for _ in range(rng.randint(1, 25))]
                      for _ in range(6)]
     for words in sessions:
-        _session_case(run_session, words)
+        _session_case(answers["run_session"], words)
     return "each session counted its consumers right and left no thread behind."
 
 
-def _session_case(run_session: Callable, words: list[str]) -> None:
+def _session_case(answer: Callable, words: list[str], attempts: int = 3) -> None:
     call = f"run_session({words!r})"
-    baseline = Baseline()
-    base, counts = call_answer(run_session, list(words), what=call,
-                               before=real_active_count)
-    fresh, _ = baseline.new_threads()
-    # Python code still running at the return; a joined thread's OS task may
-    # linger for microseconds, which the wait below allows for.
-    running = [t for t in fresh if t.thread is not None and not t.finished]
-    expect(not running,
-           f"{call} returned while {plural(len(running), 'thread')} it started "
-           f"{'was' if len(running) == 1 else 'were'} still running:\n"
-           f"{describe_threads(running)}\n"
-           "Nothing run_session starts may outlive the call: after sending the stop "
-           "values, wait for each consumer to finish (join it).")
+    for attempt in range(attempts):
+        queues: list[queue.Queue] = []
+        # Graded with a known-good consumer, so a broken consumer costs only its own test.
+        run_session = isolated(answer, consumer=_session_consumer(queues))
+        baseline = Baseline()
+        others = list(dict(threading._active).values())  # type: ignore[attr-defined]
+        before = {id(t) for t in started_threads()}
+        start: list[int] = []
+        look, still = running_at_return(lambda: started_since(before))
+        counts = call_answer(run_session, list(words), what=call,
+                             at_start=lambda: start.append(real_active_count()),
+                             at_return=look)
+        if not all(real_is_alive(t) for t in others) and attempt + 1 < attempts:
+            continue  # a thread from elsewhere ended meanwhile: the counts shifted
+        break
+    fresh, current = baseline.new_threads()
+    running = [t for t in fresh if t.thread in still]
+    expect(not running, "\n".join([
+        f"{call} returned while {plural(len(running), 'thread')} it started "
+        f"{'was' if len(running) == 1 else 'were'} still running:",
+        describe_threads(running),
+        "Nothing run_session starts may outlive the call: after sending the stop "
+        "values, wait for each consumer to finish (join it).",
+        *census_notes(current, baseline.tampering_since(current))]))
     baseline.expect_gone(EXIT_DEADLINE, what=call)
     expect(isinstance(counts, list),
            f"{call} returned {counts!r}; it should return the list of recorded counts.")
-    expected = [base + offset for offset in expected_offsets(words)]
+    left = [item for ch in {id(q): q for q in queues}.values() for item in _drain(ch)]
+    expect(not left,
+           f"{call} left {plural(len(left), 'stop value')} in the queue: it sent more "
+           "than there were consumers running, and the next consumer would read one "
+           "and quit at once. Send one 0 per consumer you started, not "
+           "threading.active_count() - 1.")
+    expected = [start[0] + offset for offset in expected_offsets(words)]
     expect(counts == expected,
-           f"{call} returned {counts!r}. With {base} threads running when the call "
+           f"{call} returned {counts!r}. With {start[0]} threads running when the call "
            f"started, the counts right after each start should be {expected!r}: "
            "one more per consumer started, back to the start after \"exit\".")
 
@@ -147,6 +178,7 @@ def _reference_robust_consumer(stop: object) -> Callable[[queue.Queue, list], No
         while True:
             item = ch.get()
             if item is stop:
+                time.sleep(CLEANUP_SECONDS)
                 return
             out.append(item)
     return robust_consumer
@@ -202,13 +234,14 @@ def _robust_consumer_case(consumer: Callable, stop: object) -> None:
 
 
 def _call_stop(stop_consumers: Callable, ch: queue.Queue, workers: list,
-               timeout: float | None = None) -> float:
+               timeout: float | None = None) -> list[threading.Thread]:
+    """Call it; return the workers still running the instant it returned."""
     args = (ch, workers) if timeout is None else (ch, workers, timeout)
     call = "stop_consumers(ch, workers)" if timeout is None else \
         f"stop_consumers(ch, workers, timeout={timeout})"
-    began = time.monotonic()
-    call_answer(stop_consumers, *args, what=call, expected=(TimeoutError,))
-    return time.monotonic() - began
+    look, still = running_at_return(lambda: list(workers))
+    call_answer(stop_consumers, *args, what=call, expected=(TimeoutError,), at_return=look)
+    return still
 
 
 def _stop_case(stop_consumers: Callable, consumer: Callable, workers: int, items: int,
@@ -224,13 +257,12 @@ def _stop_case(stop_consumers: Callable, consumer: Callable, workers: int, items
         for item in data:
             ch.put(item)
         try:
-            _call_stop(stop_consumers, ch, pool)
+            alive = _call_stop(stop_consumers, ch, pool)
         except TimeoutError as error:
             raise CheckFailed(
                 f"stop_consumers raised TimeoutError ({error}) although all "
                 f"{plural(workers, 'worker')} obey STOP. Send one STOP per worker, then "
                 "join each with what is left of the timeout.") from None
-        alive = [w for w in pool if real_is_alive(w)]
         expect(not alive, f"stop_consumers returned while {plural(len(alive), 'worker')} "
                "still ran: return only once every worker has exited.")
         left = _drain(ch)
@@ -269,7 +301,8 @@ def _stubborn_case(stop_consumers: Callable, good: Callable) -> None:
     timeout = 0.3
     began = time.monotonic()
     try:
-        took = _call_stop(stop_consumers, ch, pool, timeout=timeout)
+        _call_stop(stop_consumers, ch, pool, timeout=timeout)
+        took = time.monotonic() - began
     except TimeoutError as error:
         took = time.monotonic() - began
         expect(took < timeout + 0.5,

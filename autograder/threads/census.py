@@ -133,7 +133,7 @@ def _registry() -> list[threading.Thread]:
 
 
 def replaced_functions() -> list[str]:
-    """Names of threading functions that are no longer the real ones."""
+    """Threading functions that are no longer the real ones, and by what."""
     current = {
         "threading.active_count": getattr(threading, "active_count", None),
         "threading.enumerate": getattr(threading, "enumerate", None),
@@ -141,10 +141,19 @@ def replaced_functions() -> list[str]:
         "threading.Thread.is_alive": getattr(threading.Thread, "is_alive", None),
         "threading.Thread.join": getattr(threading.Thread, "join", None),
     }
-    found = [name for name, func in current.items() if func is not REAL_FUNCTIONS[name]]
+    found = [f"{name} was replaced{_by_what(func)}" for name, func in current.items()
+             if func is not REAL_FUNCTIONS[name]]
     if getattr(threading, "_active", None) is not _REAL_ACTIVE:
-        found.append("threading._active")
+        found.append("threading._active was replaced")
     return found
+
+
+def _by_what(func: object) -> str:
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return f" (by {func!r})"
+    where = Location(code.co_filename, code.co_firstlineno, code.co_name)
+    return f" (by {where.label()})"
 
 
 def take(scan_heap_for: frozenset[int] = frozenset()) -> Census:
@@ -158,7 +167,7 @@ def take(scan_heap_for: frozenset[int] = frozenset()) -> Census:
     registry = _registry()
     in_registry = {id(t) for t in registry}
     known = registry + [t for t in origins.started_threads() if id(t) not in in_registry]
-    tampering = [f"{name} was replaced" for name in replaced_functions()]
+    tampering = replaced_functions()
 
     tids = os_thread_ids()
     if tids is None:

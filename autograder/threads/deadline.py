@@ -27,13 +27,13 @@ class _StopCall(BaseException):
 
 
 def call_with_deadline(func: Callable[..., Any], *args: Any, timeout: float,
-                       what: str | None = None, before: Callable[[], Any] | None = None
-                       ) -> Any:
+                       what: str | None = None, at_start: Callable[[], Any] | None = None,
+                       at_return: Callable[[], Any] | None = None) -> Any:
     """Return ``func(*args)``, or raise ``DeadlineExceeded`` after ``timeout`` s.
 
-    ``before`` runs in the calling thread just before ``func``, so a check can
-    measure something at the exact start of the call; its result is returned
-    as ``(before(), func(*args))``.
+    ``at_start`` and ``at_return`` run in the same thread right before and
+    right after ``func``, so a check can observe the state at the exact start
+    and the exact return of the call (which threads were still running, say).
     """
     __tracebackhide__ = True
     what = what or f"{getattr(func, '__name__', 'the call')}()"
@@ -47,9 +47,11 @@ def call_with_deadline(func: Callable[..., Any], *args: Any, timeout: float,
         # from the caller. (Only start() reads it for shutdown, so this is safe.)
         runner._daemonic = caller_is_daemon  # type: ignore[attr-defined]
         try:
-            if before is not None:
-                outcome["before"] = before()
+            if at_start is not None:
+                at_start()
             outcome["value"] = func(*args)
+            if at_return is not None:
+                at_return()
         except _StopCall:
             outcome["stopped"] = True
         except BaseException as error:  # noqa: BLE001 - handed back to the caller
@@ -69,8 +71,6 @@ def call_with_deadline(func: Callable[..., Any], *args: Any, timeout: float,
         )
     if "error" in outcome:
         raise outcome["error"]
-    if before is not None:
-        return outcome.get("before"), outcome.get("value")
     return outcome.get("value")
 
 

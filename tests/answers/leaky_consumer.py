@@ -1,0 +1,158 @@
+"""Wrong answers to lesson 01, each the mistake the lesson warns about.
+
+WRONG maps a name to (grade_id of the answer cell, cell source, the test it
+must fail, words its failure message must contain).
+"""
+
+CONSUMER_NEVER_EXITS = '''
+def consumer(ch, out):
+    while True:
+        item = ch.get()
+        out.append(item)
+'''
+
+# Stops on 0, but first empties the queue "to tidy up".
+CONSUMER_READS_ON = '''
+def consumer(ch, out):
+    while True:
+        item = ch.get()
+        if item == 0:
+            while not ch.empty():
+                ch.get_nowait()
+            return
+        out.append(item)
+'''
+
+SESSION_NO_WAIT = '''
+def run_session(words):
+    ch = queue.Queue()
+    running, counts = [], []
+    for word in words:
+        if word == "exit":
+            for _ in running:
+                ch.put(0)
+            running.clear()
+            continue
+        worker = threading.Thread(target=consumer, args=(ch, []))
+        worker.start()
+        running.append(worker)
+        counts.append(threading.active_count())
+    for _ in running:
+        ch.put(0)
+    return counts
+'''
+
+SESSION_DAEMON = '''
+def run_session(words):
+    ch = queue.Queue()
+    counts = []
+    for word in words:
+        if word == "exit":
+            continue
+        threading.Thread(target=consumer, args=(ch, []), daemon=True).start()
+        counts.append(threading.active_count())
+    return counts
+'''
+
+SESSION_SEED_EXIT_RULE = '''
+def run_session(words):
+    ch = queue.Queue()
+    running, counts = [], []
+    for word in words:
+        if word == "exit":
+            for _ in range(threading.active_count() - 1):
+                ch.put(0)
+            for worker in running:
+                worker.join()
+            running.clear()
+            continue
+        worker = threading.Thread(target=consumer, args=(ch, []))
+        worker.start()
+        running.append(worker)
+        counts.append(threading.active_count())
+    for _ in running:
+        ch.put(0)
+    for worker in running:
+        worker.join()
+    return counts
+'''
+
+# Leaks every consumer, then hides them: fakes the count and removes the
+# threads from threading's registry.
+SESSION_FAKED_COUNTER = '''
+_real_count = threading.active_count
+def run_session(words):
+    ch = queue.Queue()
+    base = _real_count()
+    running, counts = [], []
+    for word in words:
+        if word == "exit":
+            running.clear()
+            continue
+        worker = threading.Thread(target=consumer, args=(ch, []), daemon=True)
+        worker.start()
+        running.append(worker)
+        counts.append(base + len(running))
+        threading._active.pop(worker.ident, None)
+    threading.active_count = lambda: base
+    threading.enumerate = lambda: [threading.main_thread()]
+    return counts
+'''
+
+ROBUST_ZERO_STOPS = '''
+STOP = object()
+
+def robust_consumer(ch, out):
+    while True:
+        item = ch.get()
+        if item is STOP or item == 0:
+            return
+        out.append(item)
+
+def stop_consumers(ch, workers, timeout=1.0):
+    for _ in workers:
+        ch.put(STOP)
+    deadline = time.monotonic() + timeout
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    alive = [worker.name for worker in workers if worker.is_alive()]
+    if alive:
+        raise TimeoutError(", ".join(alive))
+'''
+
+ROBUST_COUNTS_ALL_THREADS = ROBUST_ZERO_STOPS.replace(
+    "if item is STOP or item == 0:", "if item is STOP:").replace(
+    "for _ in workers:\n        ch.put(STOP)",
+    "for _ in range(threading.active_count() - 1):\n        ch.put(STOP)")
+
+ROBUST_JOIN_FOREVER = ROBUST_ZERO_STOPS.replace(
+    "if item is STOP or item == 0:", "if item is STOP:").replace(
+    "worker.join(max(0.0, deadline - time.monotonic()))", "worker.join()")
+
+ROBUST_STRING_SENTINEL = ROBUST_ZERO_STOPS.replace(
+    "STOP = object()", 'STOP = "STOP"').replace(
+    "if item is STOP or item == 0:", "if item == STOP:")
+
+WRONG = {
+    "consumer never exits": ("consumer_exit", CONSUMER_NEVER_EXITS, "test_consumer_exit",
+                             ["did not return after it received 0", "item = ch.get()"]),
+    "consumer reads past 0": ("consumer_exit", CONSUMER_READS_ON, "test_consumer_exit",
+                              ["return as soon as you receive 0"]),
+    "returns before workers are gone": ("run_session", SESSION_NO_WAIT, "test_run_session",
+                                        ["returned while", "join"]),
+    "daemon threads, never stopped": ("run_session", SESSION_DAEMON, "test_run_session",
+                                      ["returned while"]),
+    "seed's NumGoroutine()-1 rule": ("run_session", SESSION_SEED_EXIT_RULE,
+                                     "test_run_session", ["left", "stop value", "not threading.active_count() - 1"]),
+    "faked counters": ("run_session", SESSION_FAKED_COUNTER, "test_run_session",
+                       ["tampered", "threading.active_count was replaced",
+                        "removed from threading._active"]),
+    "0 still stops": ("robust_stop", ROBUST_ZERO_STOPS, "test_robust_stop",
+                      ["0, None", "item is STOP"]),
+    "one STOP per thread in the process": ("robust_stop", ROBUST_COUNTS_ALL_THREADS,
+                                           "test_robust_stop", ["too many"]),
+    "joins without a deadline": ("robust_stop", ROBUST_JOIN_FOREVER, "test_robust_stop",
+                                 ["did not return within", "worker.join()"]),
+    "string sentinel": ("robust_stop", ROBUST_STRING_SENTINEL, "test_robust_stop",
+                        ["object()"]),
+}

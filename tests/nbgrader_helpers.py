@@ -1,0 +1,92 @@
+"""A scratch copy of the course for end-to-end nbgrader runs.
+
+    course = Course.create(tmp_path, "01_leaky_consumer")
+    course.submit("alice", "01_leaky_consumer", {"consumer_exit": WRONG_SOURCE})
+    course.autograde("01_leaky_consumer")
+    course.scores("alice", "01_leaky_consumer")   # {"test_consumer_exit": 0.0, ...}
+
+Submissions start from the committed student notebook (notebooks/), with
+answer cells replaced by grade_id; ``REFERENCE`` stands for the source
+notebook's own solution.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from autograder.grading.nbgrader_cli import nbgrader
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = object()  # "use the reference solution for this cell"
+_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.M)
+
+
+def reference_answers(lesson: str) -> dict[str, str]:
+    """The source notebook's answer cells, solution markers removed."""
+    notebook = nbformat.read(ROOT / "source" / lesson / f"{lesson}.ipynb", as_version=4)
+    return {cell.metadata["nbgrader"]["grade_id"]: _MARKERS.sub("", cell.source)
+            for cell in notebook.cells
+            if cell.metadata.get("nbgrader", {}).get("solution")}
+
+
+@dataclass
+class Course:
+    root: Path
+
+    @classmethod
+    def create(cls, where: Path, *lessons: str) -> "Course":
+        root = where / "course"
+        root.mkdir(parents=True)
+        shutil.copy(ROOT / "nbgrader_config.py", root)
+        for lesson in lessons:
+            shutil.copytree(ROOT / "source" / lesson, root / "source" / lesson)
+            nbgrader("generate_assignment", lesson, "--force", cwd=root)
+        return cls(root)
+
+    def submit(self, student: str, lesson: str,
+               answers: dict[str, object] | None = None,
+               edit=None) -> Path:
+        """Submit the student notebook with ``answers`` (grade_id -> source).
+
+        ``edit(notebook)``, if given, may change the notebook further (delete
+        or alter cells) before it is saved.
+        """
+        notebook = nbformat.read(ROOT / "notebooks" / lesson / f"{lesson}.ipynb",
+                                 as_version=4)
+        reference = reference_answers(lesson)
+        for cell in notebook.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if answers and grade_id in answers:
+                source = answers[grade_id]
+                cell.source = reference[grade_id] if source is REFERENCE else source
+        if edit is not None:
+            edit(notebook)
+        path = self.root / "submitted" / student / lesson / f"{lesson}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, path)
+        return path
+
+    def submit_reference(self, student: str, lesson: str) -> Path:
+        return self.submit(student, lesson, {k: REFERENCE for k in reference_answers(lesson)})
+
+    def autograde(self, lesson: str, timeout: float = 600):
+        return nbgrader("autograde", lesson, "--force", "--create", cwd=self.root,
+                        check=False, timeout=timeout)
+
+    def scores(self, student: str, lesson: str) -> dict[str, float]:
+        """Points per graded cell, as the gradebook has them (autograded ones)."""
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
+            submission = gradebook.find_submission_notebook(lesson, lesson, student)
+            return {grade.name: grade.score for grade in submission.grades
+                    if grade.auto_score is not None}
+
+    def max_scores(self, lesson: str) -> dict[str, float]:
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
+            notebook = gradebook.find_notebook(lesson, lesson)
+            return {cell.name: cell.max_score for cell in notebook.grade_cells}
