@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from answers import load
-from answers.leaky_consumer import WRONG
+from answers.leaky_consumer import RIGHT, WRONG
 from autograder import CheckFailed, check
 from nbgrader_helpers import reference_answers
 
@@ -68,3 +68,10 @@ def test_an_unwritten_answer_says_so(capsys):
 def test_an_unknown_exercise_is_a_clear_error():
     with pytest.raises(ValueError, match="no exercise called 'nope'"):
         check("nope")
+
+
+@pytest.mark.parametrize("variant", sorted(RIGHT))
+def test_correct_answers_written_differently_pass(variant):
+    grade_id, source = RIGHT[variant]
+    answers = reference_namespace(**{grade_id: source})
+    check(CHECKS[f"test_{grade_id}"], hidden=True, answers=answers)

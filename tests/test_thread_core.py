@@ -137,9 +137,8 @@ def test_a_busy_loop_is_asked_to_stop_after_its_deadline():
 
     with pytest.raises(DeadlineExceeded):
         call_with_deadline(spin, timeout=0.1)
-    runner = next(t for t in threading.enumerate() if t.name == "autograder call spin()")
-    runner.join(2.0)
-    assert not runner.is_alive()
+    # A loop runs bytecode, so the stop request ends it within the grace period.
+    assert "autograder call spin()" not in [t.name for t in threading.enumerate()]
 
 
 def test_a_call_returns_its_value_and_raises_its_errors():

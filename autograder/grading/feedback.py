@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Unicode
+from traitlets import Bool, Unicode
 
 HIDDEN_NOTE = "# (hidden tests were run here; their code is not shown)"
 
@@ -23,6 +23,7 @@ def is_test_cell(cell) -> bool:
 
 
 class HideHiddenTests(Preprocessor):
+    enabled = Bool(True)  # nbconvert's preprocessors are off unless enabled
     begin = Unicode("### BEGIN HIDDEN TESTS").tag(config=True)
     end = Unicode("### END HIDDEN TESTS").tag(config=True)
 

@@ -64,7 +64,7 @@ def call_with_deadline(func: Callable[..., Any], *args: Any, timeout: float,
     if real_is_alive(runner):
         stack = stack_of(sys._current_frames().get(runner.ident))
         live = LiveThread(runner.native_id or 0, runner, stack)
-        _ask_to_stop(runner)
+        ask_to_stop(runner)
         raise DeadlineExceeded(
             f"{what} did not return within {timeout:g} s.\n"
             + describe_thread(live, title=what)
@@ -74,8 +74,19 @@ def call_with_deadline(func: Callable[..., Any], *args: Any, timeout: float,
     return outcome.get("value")
 
 
-def _ask_to_stop(thread: threading.Thread) -> None:
-    """Raise _StopCall in ``thread``; it takes effect when it next runs bytecode."""
-    if thread.ident is not None:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(thread.ident), ctypes.py_object(_StopCall))
+def ask_to_stop(thread: threading.Thread, grace: float = 0.2) -> bool:
+    """Raise _StopCall in ``thread`` at its next bytecode; True if it ended.
+
+    A thread blocked in C code (a lock, a socket) never runs that bytecode, so
+    after ``grace`` seconds the request is withdrawn: left pending, it can
+    hang other threads that run with a profile or trace function (CPython 3.11).
+    """
+    if thread.ident is None:
+        return not real_is_alive(thread)
+    ident = ctypes.c_ulong(thread.ident)
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, ctypes.py_object(_StopCall))
+    real_join(thread, grace)
+    if real_is_alive(thread):
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, None)
+        return False
+    return True

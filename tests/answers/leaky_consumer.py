@@ -156,3 +156,85 @@ WRONG = {
     "string sentinel": ("robust_stop", ROBUST_STRING_SENTINEL, "test_robust_stop",
                         ["object()"]),
 }
+
+# Correct answers written differently from the reference: full marks each.
+RIGHT = {
+    "consumer with iter() and a sentinel": ("consumer_exit", '''
+def consumer(ch, out):
+    for item in iter(ch.get, 0):
+        out.append(item)
+'''),
+    "consumer with the walrus": ("consumer_exit", '''
+def consumer(ch, out):
+    while (item := ch.get()) != 0:
+        out.append(item)
+'''),
+    "session with daemon threads, joined": ("run_session", '''
+def run_session(words):
+    ch, counts, running = queue.Queue(), [], []
+    def stop():
+        for _ in running:
+            ch.put(0)
+        while running:
+            running.pop().join()
+    for word in words:
+        if word == "exit":
+            stop()
+        else:
+            t = threading.Thread(target=consumer, args=(ch, []), daemon=True)
+            t.start()
+            running.append(t)
+            counts.append(threading.active_count())
+    stop()
+    return counts
+'''),
+    "session with a try/finally": ("run_session", '''
+def run_session(words):
+    ch = queue.Queue()
+    workers = []
+    counts = []
+    try:
+        for word in words:
+            if word != "exit":
+                worker = threading.Thread(target=consumer, args=(ch, []))
+                worker.start()
+                workers.append(worker)
+                counts.append(threading.active_count())
+                continue
+            for worker in workers:
+                ch.put(0)
+            for worker in workers:
+                worker.join(timeout=5)
+            workers = []
+    finally:
+        for worker in workers:
+            ch.put(0)
+        for worker in workers:
+            worker.join(timeout=5)
+    return counts
+'''),
+    "sentinel class, polling joins": ("robust_stop", '''
+class _Stop:
+    def __repr__(self):
+        return "STOP"
+
+STOP = _Stop()
+
+def robust_consumer(ch, out):
+    while True:
+        item = ch.get()
+        if item is STOP:
+            break
+        out.append(item)
+
+def stop_consumers(ch, workers, timeout=1.0):
+    for _ in range(len(workers)):
+        ch.put(STOP)
+    end = time.monotonic() + timeout
+    while any(w.is_alive() for w in workers) and time.monotonic() < end:
+        time.sleep(0.005)
+    alive = [w for w in workers if w.is_alive()]
+    if alive:
+        raise TimeoutError("not stopped: " + ", ".join(repr(w.name) for w in alive))
+'''),
+}
