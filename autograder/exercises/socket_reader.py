@@ -1,0 +1,382 @@
+"""Checks for lesson 02, the socket reader (program C of the seed).
+
+Both exercises grade the one answer cell ``socket_shutdown``: ``socket_recv``
+and ``stop_receiver``. Every case runs a real TCP connection over 127.0.0.1
+whose other end the check plays itself, starts the learner's reader on it,
+and waits until the reader is asleep in ``recv()`` before it acts: a socket
+closed before the reader gets there fails ``recv`` at once, and a wrong
+answer would pass.
+"""
+
+from __future__ import annotations
+
+import queue
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..sockets import (Peer, PeerView, SocketHandle, activity_of, connected_pair,
+                       describe_reader, spinning, wait_until_reader_waits, watch_thread)
+from ..threads import Baseline, DeadlineExceeded
+from ..threads.census import real_is_alive, real_join
+from ..threads import ask_to_stop
+from . import exercise
+from .harness import (CheckFailed, Worker, call_answer, expect, learner_error, plural,
+                      where_raised)
+
+STOP_BOUND = 0.1  # the contract: the reader is gone, and reported, within 100 ms
+IDLE_WINDOW = 0.1  # how long a waiting reader is watched for wake-ups
+POLL_WAKEUPS = 3  # more wake-ups than this in the idle window, with no data: it polls
+SPIN_WINDOW = 0.2  # CPU time is counted in 10 ms ticks: watch long enough to tell
+READER = "socket_recv(conn, exit_q)"
+WAKE_HINT = ("Call conn.shutdown(socket.SHUT_RDWR) first: it wakes recv() at once "
+             "(recv then returns b\"\"); then conn.close().")
+
+
+class ExitQueue(queue.Queue):
+    """The ``exit_q`` handed to the learner: remembers which thread put what."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.puts: list[tuple[threading.Thread, Any]] = []
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        self.puts.append((threading.current_thread(), item))
+        super().put(item, block, timeout)
+
+    def left(self) -> list[Any]:
+        with self.mutex:
+            return list(self.queue)
+
+
+@dataclass
+class ReaderCase:
+    """One connection, the learner's reader on it, and the check's peer."""
+
+    conn: socket.socket
+    peer: Peer
+    handle: SocketHandle
+    exit_q: ExitQueue
+    baseline: Baseline
+    reader: Worker
+    notes: set[str] = field(default_factory=set)
+
+    def reports(self) -> list[Any]:
+        return [item for thread, item in self.exit_q.puts if thread is self.reader]
+
+
+# --- the reader, started and waiting ---------------------------------------------
+
+def _start_reader(socket_recv: Callable, greeting: list[bytes]) -> ReaderCase:
+    conn, peer = connected_pair()
+    handle = SocketHandle.of(conn)
+    exit_q = ExitQueue()
+    baseline = Baseline()
+    reader = Worker(socket_recv, conn, exit_q, name="socket_recv reader")
+    case = ReaderCase(conn, peer, handle, exit_q, baseline, reader)
+    reader.start()
+    try:
+        for chunk in greeting:
+            peer.send(chunk)
+        _expect_waiting(case, sent=b"".join(greeting))
+    except BaseException:
+        _clean_up(case)
+        raise
+    return case
+
+
+def _expect_waiting(case: ReaderCase, sent: bytes) -> None:
+    """The reader must be asleep in recv, not finished, spinning or polling."""
+    __tracebackhide__ = True
+    state = wait_until_reader_waits(case.reader, case.handle.fd)
+    sent_text = f"{sent[:20]!r}{'...' if len(sent) > 20 else ''}" if sent else "nothing"
+    if state.outcome == "ended":
+        if case.reader.error is not None:
+            raise learner_error(case.reader.error, READER)
+        raise CheckFailed(
+            f"{READER} returned while the connection was still open (the peer had "
+            f"sent {sent_text} and was waiting for more). Keep calling conn.recv(1024) "
+            "until it returns b\"\" or raises OSError.")
+    if state.outcome == "busy":
+        raise CheckFailed(
+            f"{READER} never waits while no data comes: in {state.elapsed:.2f} s it used "
+            f"{state.used.cpu_seconds:.2f} s of CPU and woke up {state.used.wakeups} times. "
+            f"It spins instead of waiting:\n{describe_reader(case.reader)}\n"
+            "Let conn.recv(1024) block (no setblocking(False), no zero timeout): a thread "
+            "asleep in recv() costs no CPU, and shutdown() will wake it.")
+    if state.outcome == "elsewhere":
+        raise CheckFailed(
+            f"{READER} is not waiting for data on conn {state.elapsed:.1f} s after it "
+            f"started:\n{describe_reader(case.reader)}\n"
+            "It should sit in conn.recv(1024) until data or the end of the connection "
+            "arrives.")
+    if state.outcome == "unknown":
+        case.notes.add("(No /proc/self/task/<tid>/syscall here: the check could not "
+                       "confirm that the reader was asleep in recv before it acted.)")
+        return
+    timeout = case.conn.gettimeout()
+    if timeout is not None:
+        raise CheckFailed(
+            f"{READER} set a timeout on conn (conn.gettimeout() is {timeout!r}), so it "
+            "polls: it wakes when each timeout runs out, and notices a stop only then. "
+            "Leave the socket blocking and wake the reader with shutdown().")
+    before = activity_of(case.reader.native_id)
+    time.sleep(IDLE_WINDOW)
+    after = activity_of(case.reader.native_id)
+    if before is not None and after is not None:
+        used = after - before
+        expect(used.wakeups <= POLL_WAKEUPS and not spinning(used, IDLE_WINDOW),
+               f"{READER} woke up {plural(used.wakeups, 'time')} in "
+               f"{IDLE_WINDOW * 1000:.0f} ms while no data came (and used "
+               f"{used.cpu_seconds * 1000:.0f} ms of CPU): it polls instead of blocking "
+               f"in recv():\n{describe_reader(case.reader)}")
+
+
+# --- what a stop left behind ---------------------------------------------------------
+
+def _diagnose_reader(case: ReaderCase) -> str:
+    """Why the reader has not reported: asleep, spinning, dead, or elsewhere."""
+    reader = case.reader
+    if not real_is_alive(reader):
+        if case.reports():
+            return ""
+        if reader.error is not None:
+            return (f"{READER} raised {type(reader.error).__name__}: {reader.error}\n"
+                    f"  at {where_raised(reader.error)}\n"
+                    "and ended without putting \"exit\" on exit_q. A failing recv() ends "
+                    "the connection too: catch OSError around the loop, and report after it.")
+        return f"{READER} ended without putting \"exit\" on exit_q."
+    watch = watch_thread(reader, case.handle.fd, SPIN_WINDOW)
+    if watch is not None and watch.asleep_on_socket >= 0.9:
+        if case.conn.fileno() == -1:
+            return ("conn.close() did not wake the reader: it is still asleep in recv():\n"
+                    f"{describe_reader(reader)}\n"
+                    "On Linux, closing a socket from another thread leaves a thread blocked "
+                    "in recv() asleep, and the peer sees nothing. " + WAKE_HINT)
+        return (f"The reader is still asleep in recv():\n{describe_reader(reader)}\n"
+                "Nothing woke it. " + WAKE_HINT)
+    if watch is not None and spinning(watch.used, SPIN_WINDOW, watch.running):
+        return ("The reader is still running, flat out, never waiting:\n"
+                f"{describe_reader(reader)}\n"
+                "Once the connection has ended, recv() returns b\"\" at once, every time: "
+                "b\"\" means end-of-stream, not \"no data yet\". Leave the loop on it.")
+    return f"The reader is still running:\n{describe_reader(reader)}"
+
+
+def _expect_one_report(case: ReaderCase) -> None:
+    __tracebackhide__ = True
+    reports = case.reports()
+    if not reports:
+        raise CheckFailed(_diagnose_reader(case) or
+                          f"{READER} ended without putting \"exit\" on exit_q.")
+    expect(len(reports) == 1,
+           f"{READER} put {reports!r} on exit_q: that is {len(reports)} reports. Report "
+           "exactly once, after the loop: the one who waits takes one message and "
+           "the others are left behind.")
+    expect(reports[0] == "exit",
+           f"{READER} put {reports[0]!r} on exit_q; the message is the string \"exit\".")
+
+
+def _expect_released(case: ReaderCase, call: str) -> None:
+    __tracebackhide__ = True
+    fd = case.conn.fileno()
+    expect(fd == -1 or not getattr(case.conn, "_closed", False),
+           f"After {call}, conn.close() was called, but the socket is still open "
+           f"(descriptor {fd}): a file from conn.makefile() keeps it open until the file "
+           "is closed too.")
+    expect(fd == -1,
+           f"After {call}, conn is still open (conn.fileno() is {fd}). Close it once the "
+           "reader is awake, so its descriptor is released.")
+    still = case.handle.still_open_as()
+    expect(not still,
+           f"After {call}, conn.fileno() is -1, but the socket is still open through "
+           f"descriptor {', '.join(map(str, still or []))} (a makefile() or a dup keeps it "
+           "open): close those too.")
+
+
+def _expect_end_of_stream(case: ReaderCase, call: str, within: float) -> None:
+    __tracebackhide__ = True
+    seen = case.peer.watch(within)
+    expect(seen is PeerView.END_OF_STREAM,
+           f"After {call}, the peer saw {seen.value}, where it should have seen an "
+           "orderly end-of-stream (its recv returning b\"\"). "
+           + ("A reset means the socket was aborted: was data left unread?"
+              if seen is PeerView.RESET else ""))
+
+
+def _clean_up(case: ReaderCase) -> None:
+    """Leave nothing behind, whatever the answer did."""
+    case.peer.close()  # its end-of-stream wakes a reader still asleep on the socket
+    case.conn.close()
+    real_join(case.reader, 0.2)
+    if real_is_alive(case.reader):
+        # A reader spinning on b"" never sleeps: stop it at its next bytecode.
+        ask_to_stop(case.reader)
+
+
+def _summary(text: str, cases: list[ReaderCase]) -> str:
+    notes = set().union(*(case.notes for case in cases)) if cases else set()
+    return " ".join([text, *sorted(notes)])
+
+
+# --- local_close -------------------------------------------------------------------
+
+@exercise("local_close", needs=("socket_recv", "stop_receiver"))
+def check_local_close(answers: dict[str, Any], hidden: bool) -> str:
+    socket_recv, stop_receiver = answers["socket_recv"], answers["stop_receiver"]
+    rounds: list[tuple[list[bytes], float | None]] = [([b"HTTP/1.0 200 OK\r\n"], None)]
+    if hidden:
+        rounds += [([bytes([i]) * 1000 for i in range(1, 30)], 0.5), ([], 2.0)]
+    cases, took = [], []
+    for greeting, timeout in rounds:
+        case, seconds = _local_close_case(socket_recv, stop_receiver, greeting, timeout)
+        cases.append(case)
+        took.append(seconds)
+    _no_report_case(stop_receiver)
+    return _summary(
+        f"stop_receiver woke the blocked reader and returned \"exit\" in "
+        f"{max(took) * 1000:.1f} ms; the socket was released, the peer saw end-of-stream, "
+        "and with no reader it raised TimeoutError on time.", cases)
+
+
+def _local_close_case(socket_recv: Callable, stop_receiver: Callable,
+                      greeting: list[bytes], timeout: float | None
+                      ) -> tuple[ReaderCase, float]:
+    case = _start_reader(socket_recv, greeting)
+    args: tuple = (case.conn, case.exit_q) if timeout is None else \
+        (case.conn, case.exit_q, timeout)
+    call = "stop_receiver(conn, exit_q" + ("" if timeout is None else
+                                           f", timeout={timeout}") + ")"
+    try:
+        began = time.monotonic()
+        try:
+            returned = call_answer(stop_receiver, *args, what=call,
+                                   expected=(TimeoutError, queue.Empty))
+        except (TimeoutError, queue.Empty, DeadlineExceeded) as error:
+            took = time.monotonic() - began
+            stuck = f"{call} did not return within {took:.1f} s" \
+                if isinstance(error, DeadlineExceeded) else \
+                f"{call} raised {type(error).__name__} after {took:.2f} s"
+            diagnosis = _diagnose_reader(case) or (
+                f"The reader did report, but {call} did not take its message: wait for it "
+                "with exit_q.get(timeout=timeout).")
+            raise CheckFailed(f"{stuck}.\n{diagnosis}") from None
+        took = time.monotonic() - began
+        leaked, _ = case.baseline.wait_gone(max(began + STOP_BOUND - time.monotonic(), 0.02))
+        if leaked:
+            raise CheckFailed(f"{call} returned {returned!r}, but the reader was still "
+                              f"running {STOP_BOUND * 1000:.0f} ms after the call.\n"
+                              + _diagnose_reader(case))
+        expect(took <= STOP_BOUND,
+               f"{call} took {took * 1000:.0f} ms to return; the reader must be stopped, "
+               f"and its \"exit\" received, within {STOP_BOUND * 1000:.0f} ms. "
+               "Do not poll: wake the reader with shutdown().")
+        _expect_one_report(case)
+        expect(not case.exit_q.left(),
+               f"{call} returned {returned!r} but left the reader's message in exit_q: "
+               "return the message the reader put there (exit_q.get(timeout=timeout)).")
+        expect(returned == "exit",
+               f"{call} returned {returned!r}; it should return the reader's message, "
+               "\"exit\".")
+        _expect_released(case, call)
+        _expect_end_of_stream(case, call, within=STOP_BOUND)
+        return case, took
+    finally:
+        _clean_up(case)
+
+
+def _no_report_case(stop_receiver: Callable) -> None:
+    """No reader at all: stop_receiver must give up after ``timeout``, not hang."""
+    conn, peer = connected_pair()
+    handle = SocketHandle.of(conn)
+    exit_q = ExitQueue()
+    timeout = 0.2
+    call = f"stop_receiver(conn, exit_q, timeout={timeout}) with no reader to report"
+    try:
+        began = time.monotonic()
+        try:
+            returned = call_answer(stop_receiver, conn, exit_q, timeout, what=call,
+                                   expected=(TimeoutError, queue.Empty))
+        except queue.Empty:
+            raise CheckFailed(f"{call} raised queue.Empty; raise TimeoutError instead "
+                              "(catch queue.Empty from exit_q.get).") from None
+        except TimeoutError:
+            took = time.monotonic() - began
+        else:
+            raise CheckFailed(f"{call} returned {returned!r}; with no \"exit\" coming, it "
+                              "should raise TimeoutError once timeout runs out.")
+        expect(took >= timeout * 0.75,
+               f"{call} raised TimeoutError after {took * 1000:.0f} ms: wait the whole "
+               f"timeout ({timeout * 1000:.0f} ms) for the reader's message first.")
+        expect(took <= timeout + 0.5,
+               f"{call} raised TimeoutError only after {took:.2f} s: give up when "
+               "timeout runs out.")
+        expect(not handle.still_open_as(),
+               f"{call} raised TimeoutError as it should, but left the socket open: "
+               "release it before waiting, whatever the reader does.")
+    finally:
+        peer.close()
+        conn.close()
+
+
+# --- peer_close --------------------------------------------------------------------
+
+@exercise("peer_close", needs=("socket_recv", "stop_receiver"))
+def check_peer_close(answers: dict[str, Any], hidden: bool) -> str:
+    socket_recv, stop_receiver = answers["socket_recv"], answers["stop_receiver"]
+    rounds: list[tuple[str, list[bytes]]] = [("close", [b"hello"]), ("reset", [b"hello"])]
+    if hidden:
+        rounds += [("close", [b"x" * 5000] * 8), ("reset", []), ("close", [])]
+    cases, took = [], {}
+    for how, greeting in rounds:
+        case, seconds = _peer_close_case(socket_recv, stop_receiver, how, greeting)
+        cases.append(case)
+        took[how] = max(took.get(how, 0.0), seconds)
+    return _summary(
+        f"the reader ended by itself when the peer closed ({took['close'] * 1000:.1f} ms) "
+        f"and when it reset the connection ({took['reset'] * 1000:.1f} ms), reporting "
+        "\"exit\" once each time; stop_receiver then released the socket.", cases)
+
+
+def _peer_close_case(socket_recv: Callable, stop_receiver: Callable, how: str,
+                     greeting: list[bytes]) -> tuple[ReaderCase, float]:
+    case = _start_reader(socket_recv, greeting)
+    event = "closed the connection" if how == "close" else \
+        "reset the connection (ConnectionResetError in recv)"
+    try:
+        began = time.monotonic()
+        if how == "close":
+            case.peer.close()
+        else:
+            case.peer.reset()
+        leaked, _ = case.baseline.wait_gone(STOP_BOUND)
+        took = time.monotonic() - began
+        if leaked or not case.reports():
+            raise CheckFailed(
+                f"The peer {event}, and {STOP_BOUND * 1000:.0f} ms later the reader "
+                f"had not reported \"exit\".\n"
+                + (_diagnose_reader(case) or f"{READER} is still running."))
+        _expect_one_report(case)
+        # Then the seed's main: release our end and take the reader's message.
+        call = f"stop_receiver(conn, exit_q) after the peer {event.split(' (')[0]}"
+        try:
+            returned = call_answer(stop_receiver, case.conn, case.exit_q, what=call,
+                                   expected=(TimeoutError, OSError))
+        except TimeoutError:
+            raise CheckFailed(f"{call} raised TimeoutError, though \"exit\" was waiting "
+                              "in exit_q.") from None
+        except OSError as error:
+            raise CheckFailed(
+                f"{call} raised {type(error).__name__}: {error}\n  at {where_raised(error)}\n"
+                "Once the peer has reset the connection there is nothing left to shut "
+                "down, and shutdown() raises OSError: catch it, and close() anyway."
+            ) from None
+        expect(returned == "exit" and not case.exit_q.left(),
+               f"{call} returned {returned!r}; it should return the reader's \"exit\" "
+               "from exit_q.")
+        _expect_released(case, call)
+        return case, took
+    finally:
+        _clean_up(case)

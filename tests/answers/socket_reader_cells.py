@@ -1,0 +1,71 @@
+"""Lesson 02's answer cell (grade_id socket_shutdown) as learners write it wrong.
+
+CELLS maps a mistake to (cell source, the tests it must fail).
+"""
+
+_IMPORTS = "import queue\nimport socket\n\n"
+
+_GOOD_RECV = '''
+def socket_recv(conn, exit_q):
+    try:
+        while True:
+            if not conn.recv(1024):
+                break
+    except OSError:
+        pass
+    exit_q.put("exit")
+'''
+
+_GOOD_STOP = '''
+def stop_receiver(conn, exit_q, timeout=1.0):
+    try:
+        conn.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    conn.close()
+    try:
+        return exit_q.get(timeout=timeout)
+    except queue.Empty:
+        raise TimeoutError("no exit") from None
+'''
+
+# The straight port of Go's conn.Close(): the reader never wakes.
+_CLOSE_ONLY_STOP = '''
+def stop_receiver(conn, exit_q, timeout=1.0):
+    conn.close()
+    try:
+        return exit_q.get(timeout=timeout)
+    except queue.Empty:
+        raise TimeoutError("no exit") from None
+'''
+
+# A reset escapes the loop as ConnectionResetError: no "exit" is sent.
+_DIES_ON_RESET_RECV = '''
+def socket_recv(conn, exit_q):
+    while True:
+        if not conn.recv(1024):
+            break
+    exit_q.put("exit")
+'''
+
+# Never blocks: asks again and again.
+_SPINNING_RECV = '''
+def socket_recv(conn, exit_q):
+    conn.setblocking(False)
+    while True:
+        try:
+            if not conn.recv(1024):
+                break
+        except BlockingIOError:
+            continue
+        except OSError:
+            break
+    exit_q.put("exit")
+'''
+
+CELLS = {
+    "close only": (_IMPORTS + _GOOD_RECV + _CLOSE_ONLY_STOP, {"test_local_close"}),
+    "dies on reset": (_IMPORTS + _DIES_ON_RESET_RECV + _GOOD_STOP, {"test_peer_close"}),
+    "spinning": (_IMPORTS + _SPINNING_RECV + _GOOD_STOP,
+                 {"test_local_close", "test_peer_close"}),
+}
