@@ -33,6 +33,7 @@ def exercise(name: str, needs: tuple[str, ...]) -> Callable[[Checker], Checker]:
 
 
 # Importing the lesson modules registers their exercises.
-from . import leaky_consumer, warm_up  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    channels_vs_locks, leaky_consumer, socket_reader, waitgroup, warm_up)
 
 __all__ = ["EXERCISES", "CheckFailed", "Exercise", "exercise"]

@@ -1,0 +1,81 @@
+"""Pins what lesson 03's notebook says about runtime behaviour."""
+
+import threading
+
+import pytest
+
+from autograder.exercises.waitgroup import ReferenceWaitGroup
+from autograder.lessons import waitgroup as demo
+from autograder.lessons.programs import source_of
+from autograder.threads import Baseline
+
+MAIN_LINE = "main: closing the connection, then returning"
+READER_LINE = "reader: the connection ended, wg.done()"
+
+
+def code_of(name, comment):
+    return "\n".join(line.split(comment)[0] for line in source_of(name).splitlines())
+
+
+def test_the_port_forgets_the_wait_as_the_book_does():
+    assert "wg.add(1)" in code_of(demo.PROGRAM_D, "#")
+    assert "wg.wait(" not in code_of(demo.PROGRAM_D, "#")
+    assert "wg.Wait(" not in code_of("waitgroup_program_d.go", "//")
+
+
+def test_as_printed_the_port_hangs_with_its_reader_blocked():
+    finished = demo.forgotten_wait(timeout=3.0)
+    assert finished.hung
+    assert finished.stdout.splitlines() == [MAIN_LINE]
+
+
+def test_with_shutdown_the_interpreter_waits_for_the_reader_at_exit():
+    finished = demo.forgotten_wait(shutdown=True, timeout=5.0)
+    assert not finished.hung and finished.returncode == 0
+    assert finished.stdout.splitlines() == [MAIN_LINE, READER_LINE]
+
+
+def test_a_daemon_reader_is_killed_when_main_returns_as_in_go():
+    finished = demo.forgotten_wait(daemon=True, timeout=5.0)
+    assert not finished.hung and finished.returncode == 0
+    assert finished.stdout.splitlines() == [MAIN_LINE]
+
+
+def by_mechanism(rows):
+    return {row.mechanism.split(":")[0].split(",")[0]: row for row in rows}
+
+
+def test_every_mechanism_sees_the_work_done_but_a_pool_keeps_its_threads():
+    rows = by_mechanism(demo.compare_waiting(ReferenceWaitGroup, workers=4))
+    assert all(row.all_finished and row.error_seen is None for row in rows.values())
+    assert rows["futures.wait()"].threads_left == 4
+    others = [row for name, row in rows.items() if name != "futures.wait()"]
+    assert [row.threads_left for row in others] == [0] * len(others)
+
+
+def test_when_a_worker_fails_only_futures_tell_the_waiter():
+    rows = by_mechanism(demo.compare_waiting(ReferenceWaitGroup, workers=4, failing=True,
+                                             timeout=0.3))
+    assert rows["Thread.join()"].all_finished and rows["Thread.join()"].error_seen is None
+    for name in ("WaitGroup.wait()", "exit queue"):
+        assert not rows[name].all_finished and rows[name].error_seen is None
+    for name in ("futures.wait()", "with ThreadPoolExecutor()"):
+        assert rows[name].all_finished
+        assert rows[name].error_seen == "RuntimeError('worker 0 failed')"
+
+
+def test_the_comparison_cleans_up_after_itself():
+    hook = threading.excepthook
+    baseline = Baseline()
+    demo.compare_waiting(ReferenceWaitGroup, workers=3, failing=True, timeout=0.2)
+    baseline.expect_gone(1.0, what="compare_waiting")
+    assert threading.excepthook is hook
+
+
+@pytest.mark.parametrize("call", ["demo.forgotten_wait", "demo.compare_waiting",
+                                  "run_with_waitgroup(listener"])
+def test_the_notebook_runs_its_demos_only_outside_grading(root, call):
+    text = (root / "text" / "03_waitgroup" / "03_waitgroup.md").read_text()
+    cells = text.split("```{code-cell} ipython3")
+    using = [cell for cell in cells if call in cell]
+    assert using and all("if live_demos_enabled():" in cell for cell in using)
