@@ -1,9 +1,14 @@
 """nbgrader settings for the goroutine-leak course (run nbgrader from this folder)."""
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
+                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
+                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
+from autograder.grading.execute import ResilientExecute
 from autograder.grading.feedback import HideHiddenTests
+from autograder.grading.sanitize import DropMetadataWithoutGradeId
+from autograder.grading.verify import VerifyOutsideKernel
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -12,8 +17,20 @@ c.CourseDirectory.course_id = "goroutine-leaks"
 # no build step.
 c.CourseDirectory.release_directory = "notebooks"
 
+# Autograding, hardened against submissions that hang, crash or cheat:
+# the kernel runs under resource limits and a notebook is always graded up to
+# the point where it failed; then every test is checked again in a fresh
+# process that imports the grader before the learner's code and repairs it
+# before each test. nbgrader's own steps follow.
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, DeduplicateIds, DropMetadataWithoutGradeId, OverwriteKernelspec,
+    OverwriteCells, CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [
+    ResilientExecute, VerifyOutsideKernel, IgnorePattern, ClearMetadataPreprocessor,
+    LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+
 # Each check bounds its own calls (a few seconds); this catches anything else.
-c.Execute.timeout = 60
+c.Execute.timeout = 30
 # A notebook whose learner code leaked a non-daemon thread cannot exit on its
 # own: do not wait long before killing its kernel.
 c.KernelManager.shutdown_wait_time = 0.5

@@ -14,12 +14,9 @@ import re
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
 
+from .cells import is_test_cell
+
 HIDDEN_NOTE = "# (hidden tests were run here; their code is not shown)"
-
-
-def is_test_cell(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 class HideHiddenTests(Preprocessor):
@@ -28,7 +25,7 @@ class HideHiddenTests(Preprocessor):
     end = Unicode("### END HIDDEN TESTS").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type != "code" or not is_test_cell(cell):
+        if not is_test_cell(cell):
             return cell, resources
         hidden = re.compile(re.escape(self.begin) + r".*?" + re.escape(self.end), re.S)
         cell.source = hidden.sub(HIDDEN_NOTE, cell.source)

@@ -1,0 +1,62 @@
+"""Submissions that hang, crash, flood or cheat, graded through real nbgrader:
+each gets exactly its expected scores, with the incident recorded, and the
+batch goes on."""
+
+import inspect
+
+import nbformat
+import pytest
+
+from answers.adversarial import HOSTILE
+from autograder.grading.incidents import incidents
+from nbgrader_helpers import REFERENCE, Course, reference_answers
+
+LESSON = "01_leaky_consumer"
+pytestmark = pytest.mark.slow
+
+
+def hostile_answers(hostile) -> dict:
+    reference = reference_answers(LESSON)
+    answers = {cell: REFERENCE for cell in reference}
+    for grade_id, source in hostile.cells.items():
+        answers[grade_id] = (reference[grade_id] + source[len("REFERENCE+"):]
+                             if source.startswith("REFERENCE+") else source)
+    return answers
+
+
+def hostile_edit(hostile):
+    if hostile.edit is None or len(inspect.signature(hostile.edit).parameters) == 1:
+        return hostile.edit
+    reference = reference_answers(LESSON)["robust_stop"]
+    return lambda notebook: hostile.edit(notebook, reference)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    # A shorter cell timeout than the course's: the same mechanism, less waiting.
+    course = Course.create(tmp_path_factory.mktemp("hostile"), LESSON,
+                           extra_config="c.Execute.timeout = 10\n"
+                                        "c.ResilientExecute.interrupt_grace = 2")
+    names = {}
+    for number, (name, hostile) in enumerate(sorted(HOSTILE.items())):
+        student = f"hostile{number:02d}"
+        course.submit(student, LESSON, hostile_answers(hostile), edit=hostile_edit(hostile))
+        names[student] = name
+    return course, names, course.autograde(LESSON, timeout=1200)
+
+
+def test_the_batch_exits_zero(graded):
+    _, _, done = graded
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_each_hostile_submission_gets_its_expected_scores(graded, name):
+    course, names, _ = graded
+    student = next(s for s, n in names.items() if n == name)
+    hostile = HOSTILE[name]
+    assert course.scores(student, LESSON) == hostile.scores
+    if hostile.incident:
+        path = course.root / "autograded" / student / LESSON / f"{LESSON}.ipynb"
+        kinds = {i["kind"] for i in incidents(nbformat.read(path, as_version=4))}
+        assert hostile.incident in kinds, kinds
