@@ -42,3 +42,17 @@ notebooks/%.ipynb: source/%.ipynb $(wildcard autograder/grading/*.py) nbgrader_c
 
 clean:
 	rm -rf $(VENV) gradebook.db .pytest_cache
+
+# Grading a class (see README, "Grading a class").
+#   make grade [ASSIGNMENTS="01_leaky_consumer ..."] [WORKERS=N]
+#       autograde every submission in submitted/ in parallel, resumable;
+#       then feedback, exports/grades.csv and exports/report.html
+#   make grade-demo [WORKERS=N]
+#       the same on a scratch copy of the demo class (demo_class/)
+.PHONY: grade grade-demo
+
+grade: setup
+	$(BIN)/python -m autograder.grading.batch $(ASSIGNMENTS) $(if $(WORKERS),--workers $(WORKERS))
+
+grade-demo: setup
+	$(BIN)/python -m autograder.grading.demo_class grade $(if $(WORKERS),--workers $(WORKERS)) $(if $(GRADE_DEMO_DIR),--into $(GRADE_DEMO_DIR))

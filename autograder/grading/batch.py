@@ -1,0 +1,548 @@
+"""Grade a whole class: nbgrader's autograde in parallel, resumable, with a report.
+
+    python -m autograder.grading.batch [ASSIGNMENT ...] [--workers N] [--course DIR]
+
+Every submission in the course's ``submitted/<student>/<assignment>/`` is
+autograded by nbgrader itself (the course's ``nbgrader_config.py`` and all the
+preprocessors it configures apply), in N worker processes that each import
+nbgrader once and then grade one (student, assignment) at a time through
+nbgrader's Python API. Feedback is generated for each graded submission, the
+grades are exported to ``exports/grades.csv`` and a report is written to
+``exports/report.html``.
+
+Resuming: after each finished submission the ledger
+(``exports/batch-ledger.json``) is rewritten atomically. A batch that was
+interrupted (Ctrl-C, or killed) is simply run again: submissions in the ledger
+whose files have not changed since are not graded again; every other one is
+graded with ``--force``, so nothing is lost or duplicated. ``--fresh``
+ignores the ledger.
+
+SQLite gradebooks get a busy timeout (``?timeout=`` on the db_url, which
+SQLAlchemy hands to ``sqlite3.connect``), the gradebook, course, assignments
+and students are created before any worker starts, and a write that still
+meets a locked database is retried. A PostgreSQL gradebook (``db_url`` in
+``nbgrader_config.py``) is used as configured.
+
+Exit status: 0 when the batch ran, even if some submissions failed, crashed
+or timed out (they are listed); 1 when the tool itself could not run; 130
+when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as futures
+import hashlib
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EXPORTS = "exports"
+LEDGER_NAME = "batch-ledger.json"
+WORKER_LOG = "batch-workers.log"  # what the workers and their kernels wrote to stderr
+SQLITE_BUSY_TIMEOUT = 120  # seconds a connection waits for a lock before failing
+LOCK_RETRIES = 4
+_LOCKED = ("database is locked", "database table is locked")
+
+
+# --------------------------------------------------------------------------
+# nbgrader, loaded the way its own commands load it
+
+
+def tool_path() -> None:
+    """nbgrader runs helper programs (alembic) by name: put ours first on PATH."""
+    bin_dir = str(Path(sys.executable).parent)
+    if not os.environ.get("PATH", "").startswith(bin_dir + os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+def with_busy_timeout(db_url: str, seconds: float = SQLITE_BUSY_TIMEOUT) -> str:
+    """An SQLite db_url whose connections wait for locks instead of failing."""
+    if not db_url.startswith("sqlite") or "timeout=" in db_url:
+        return db_url
+    return f"{db_url}{'&' if '?' in db_url else '?'}timeout={seconds:g}"
+
+
+def load_api(course: Path, stay: bool = False):
+    """nbgrader's API with the configuration nbgrader's own commands would use.
+
+    Like ``nbgrader autograde`` run in the course directory, it reads
+    ``nbgrader_config.py`` from there. ``stay`` leaves the process in the
+    course directory (the workers); otherwise the working directory is restored.
+    """
+    tool_path()
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.apps.baseapp import NbGrader
+
+    here = os.getcwd()
+    os.chdir(course)
+    try:
+        app = NbGrader()
+        app.log_level = "WARN"
+        app.initialize([], root=str(course))
+    finally:
+        if not stay:
+            os.chdir(here)
+    api = NbGraderAPI(coursedir=app.coursedir, parent=app)
+    api.log.setLevel("WARN")
+    api.coursedir.db_url = with_busy_timeout(api.coursedir.db_url)
+    return api
+
+
+def gradebook(api):
+    from nbgrader.api import Gradebook
+    return Gradebook(api.coursedir.db_url, api.coursedir.course_id)
+
+
+def is_lock_error(text: str | None) -> bool:
+    return bool(text) and any(marker in text for marker in _LOCKED)
+
+
+# --------------------------------------------------------------------------
+# What there is to grade
+
+
+@dataclass(frozen=True, order=True)
+class Job:
+    student: str
+    assignment: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.student}/{self.assignment}"
+
+
+def find_submissions(course: Path, assignments: list[str] | None = None) -> list[Job]:
+    submitted = course / "submitted"
+    jobs = []
+    if not submitted.is_dir():
+        return jobs
+    for student in sorted(p for p in submitted.iterdir() if p.is_dir()):
+        for folder in sorted(p for p in student.iterdir() if p.is_dir()):
+            if assignments and folder.name not in assignments:
+                continue
+            if any(folder.glob("*.ipynb")):
+                jobs.append(Job(student.name, folder.name))
+    return jobs
+
+
+def fingerprint(course: Path, job: Job) -> str:
+    """A hash of the submitted files: a changed submission is graded again."""
+    digest = hashlib.sha256()
+    folder = course / "submitted" / job.student / job.assignment
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------
+# The ledger of finished submissions
+
+
+class Ledger:
+    """Finished (student, assignment) pairs, rewritten atomically after each."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.entries: dict[str, dict] = {}
+        if path.exists():
+            try:
+                self.entries = json.loads(path.read_text()).get("finished", {})
+            except (ValueError, AttributeError):
+                # A ledger is only ever replaced whole, so this is someone
+                # else's file: start again rather than trust it.
+                self.entries = {}
+
+    def done(self, job: Job, fingerprint: str) -> bool:
+        entry = self.entries.get(job.key)
+        return bool(entry) and entry.get("fingerprint") == fingerprint
+
+    def record(self, job: Job, entry: dict) -> None:
+        self.entries[job.key] = entry
+        self.save()
+
+    def forget(self, job: Job) -> None:
+        if self.entries.pop(job.key, None) is not None:
+            self.save()
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = json.dumps({"finished": self.entries}, indent=1, sort_keys=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".ledger-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+# --------------------------------------------------------------------------
+# Before the workers start
+
+
+def prepare(api, jobs: list[Job]) -> list[str]:
+    """Create the gradebook, course, assignments and students up front.
+
+    Workers then only update rows that exist, so they never race to create
+    tables or the same row. An assignment missing from the gradebook is
+    added by nbgrader's generate_assignment, released into a scratch folder
+    so the course's committed student notebooks are left alone.
+    Returns the messages of anything that could not be prepared.
+    """
+    from nbgrader.api import MissingEntry
+    from nbgrader.utils import temp_attrs
+
+    problems = []
+    with gradebook(api) as gb:
+        missing = []
+        for assignment in sorted({job.assignment for job in jobs}):
+            try:
+                gb.find_assignment(assignment)
+            except MissingEntry:
+                missing.append(assignment)
+    for assignment in missing:
+        with tempfile.TemporaryDirectory() as scratch:
+            with temp_attrs(api.coursedir, release_directory=scratch):
+                result = api.generate_assignment(assignment, force=True, create=True)
+        if not result["success"]:
+            problems.append(f"{assignment}: nbgrader generate_assignment failed:\n"
+                            f"{result.get('error') or result.get('log')}")
+    with gradebook(api) as gb:
+        for student in sorted({job.student for job in jobs}):
+            try:
+                gb.find_student(student)
+            except MissingEntry:
+                gb.add_student(student)
+    return problems
+
+
+def in_gradebook(api, job: Job) -> bool:
+    from nbgrader.api import MissingEntry
+    with gradebook(api) as gb:
+        try:
+            gb.find_submission(job.assignment, job.student)
+        except MissingEntry:
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------
+# The workers
+
+_API = None
+
+
+def _watch_parent(parent: int) -> None:
+    """A worker outlives no killed batch: it exits when its parent is gone
+    (its kernels then exit too: ipykernel polls its own parent)."""
+    while True:
+        if os.getppid() != parent:
+            os._exit(3)
+        time.sleep(0.5)
+
+
+def _init_worker(course: str, parent: int, log: str | None = None) -> None:
+    global _API
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch decides what Ctrl-C does
+    if log:
+        # Kernels and nbgrader write warnings to stderr: keep them in a log,
+        # out of the progress bar's way.
+        handle = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(handle, 2)
+        os.close(handle)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    _API = load_api(Path(course), stay=True)
+
+
+def grade_one(job: Job, feedback: bool = True) -> dict:
+    """Autograde one submission (force), then generate its feedback."""
+    started = time.perf_counter()
+    result: dict = {}
+    for attempt in range(LOCK_RETRIES + 1):
+        try:
+            result = _API.autograde(job.assignment, job.student, force=True, create=True)
+        except Exception:  # noqa: BLE001 - reported, never fatal for the batch
+            result = {"success": False, "error": traceback.format_exc()}
+        if result.get("success") or not is_lock_error(str(result)):
+            break
+        time.sleep(0.5 * 2 ** attempt)
+    outcome = {
+        "student": job.student, "assignment": job.assignment,
+        "success": bool(result.get("success")),
+        "error": _tail(result.get("error")), "log": _tail(result.get("log")),
+        "attempts": attempt + 1, "feedback": None,
+    }
+    if outcome["success"] and feedback:
+        try:
+            made = _API.generate_feedback(job.assignment, job.student, force=True)
+            outcome["feedback"] = bool(made.get("success"))
+            if not made.get("success"):
+                outcome["log"] = _tail((outcome["log"] or "") + (made.get("error") or ""))
+        except Exception:  # noqa: BLE001
+            outcome["feedback"] = False
+    outcome["seconds"] = round(time.perf_counter() - started, 3)
+    outcome["tool_error"] = not outcome["success"] and is_lock_error(str(result))
+    return outcome
+
+
+def _tail(text: str | None, limit: int = 4000) -> str | None:
+    return None if text is None else text[-limit:]
+
+
+# --------------------------------------------------------------------------
+# The batch
+
+
+@dataclass
+class BatchResult:
+    course: Path
+    jobs: list[Job]
+    graded: list[dict] = field(default_factory=list)  # outcomes of this run
+    skipped: list[Job] = field(default_factory=list)  # finished in an earlier run
+    unfinished: list[Job] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    workers: int = 1
+    interrupted: bool = False
+
+    @property
+    def failed(self) -> list[dict]:
+        return [o for o in self.graded if not o["success"]]
+
+    def speedup(self) -> float | None:
+        work = sum(o["seconds"] for o in self.graded)
+        return work / self.wall_seconds if self.graded and self.wall_seconds else None
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def run_batch(course: Path, assignments: list[str] | None = None, workers: int | None = None,
+              fresh: bool = False, feedback: bool = True, progress: bool = True,
+              stop_after: int | None = None) -> BatchResult:
+    """Grade every submission not already finished. See the module's doc.
+
+    ``stop_after`` (for tests) stops after that many submissions, like Ctrl-C.
+    """
+    course = course.resolve()
+    workers = workers or default_workers()
+    api = load_api(course)
+    jobs = find_submissions(course, assignments)
+    ledger = Ledger(course / EXPORTS / LEDGER_NAME)
+    result = BatchResult(course, jobs, workers=workers)
+    problems = prepare(api, jobs)
+    if problems:
+        raise SystemExit("cannot grade:\n" + "\n".join(problems))
+
+    prints = {job: fingerprint(course, job) for job in jobs}
+    todo = []
+    for job in jobs:
+        if not fresh and ledger.done(job, prints[job]) and in_gradebook(api, job):
+            result.skipped.append(job)
+        else:
+            ledger.forget(job)
+            todo.append(job)
+    if result.skipped:
+        print(f"{len(result.skipped)} submission(s) already graded (in {ledger.path.name}); "
+              f"{len(todo)} to grade.", flush=True)
+
+    started = time.perf_counter()
+    pending = list(todo)
+    workers = max(1, min(workers, len(pending) or 1))
+    result.workers = workers
+    context = multiprocessing.get_context("spawn")
+    worker_log = course / EXPORTS / WORKER_LOG
+    worker_log.parent.mkdir(parents=True, exist_ok=True)
+    bar = _progress(len(pending), progress)
+    previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
+    restarts = 0
+    try:
+        while pending:
+            pool = futures.ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_init_worker,
+                initargs=(str(course), os.getpid(), str(worker_log)))
+            try:
+                running = {pool.submit(grade_one, job, feedback): job for job in pending}
+                for future in futures.as_completed(running):
+                    job = running[future]
+                    outcome = future.result()
+                    pending.remove(job)
+                    result.graded.append(outcome)
+                    if not outcome["tool_error"]:
+                        ledger.record(job, {
+                            "fingerprint": prints[job], "success": outcome["success"],
+                            "seconds": outcome["seconds"], "finished": time.time(),
+                            "error": (outcome["error"] or "")[-1500:] or None,
+                        })
+                    bar.set_postfix_str(f"{job.key} {'ok' if outcome['success'] else 'FAILED'}",
+                                        refresh=False)
+                    bar.update(1)
+                    if stop_after is not None and len(result.graded) >= stop_after:
+                        raise KeyboardInterrupt
+            except futures.process.BrokenProcessPool:
+                restarts += 1
+                if restarts > 2:
+                    raise SystemExit("the worker processes keep dying; "
+                                     f"{len(pending)} submission(s) not graded")
+                print(f"\na worker process died; restarting the workers for the "
+                      f"{len(pending)} submission(s) left", file=sys.stderr, flush=True)
+            finally:
+                _stop_pool(pool)
+    except KeyboardInterrupt:
+        result.interrupted = True
+        result.unfinished = list(pending)
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
+        bar.close()
+        result.wall_seconds = time.perf_counter() - started
+    return result
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _stop_pool(pool: futures.ProcessPoolExecutor) -> None:
+    """Stop the workers now: cancel what has not started, end what runs."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(5)
+
+
+class _NoBar:
+    def set_postfix_str(self, *args, **kwargs):
+        pass
+
+    def update(self, n=1):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or not total:
+        return _NoBar()
+    from tqdm import tqdm
+    return tqdm(total=total, unit="submission", desc="autograding", dynamic_ncols=True,
+                mininterval=0.5, file=sys.stderr)
+
+
+# --------------------------------------------------------------------------
+# After the batch
+
+
+def export_grades(course: Path, to: Path | None = None) -> Path:
+    """nbgrader's CSV export of the whole gradebook."""
+    from nbgrader.plugins.export import CsvExportPlugin
+
+    api = load_api(course)
+    to = to or course / EXPORTS / "grades.csv"
+    to.parent.mkdir(parents=True, exist_ok=True)
+    plugin = CsvExportPlugin(parent=api)
+    plugin.to = str(to)
+    with gradebook(api) as gb:
+        plugin.export(gb)
+    return to
+
+
+def describe(result: BatchResult) -> str:
+    lines = []
+    ok = sum(o["success"] for o in result.graded)
+    lines.append(f"graded {len(result.graded)} submission(s) in {result.wall_seconds:.1f} s "
+                 f"with {result.workers} worker(s): {ok} completed, "
+                 f"{len(result.failed)} failed in nbgrader"
+                 + (f", {len(result.skipped)} already graded before" if result.skipped else ""))
+    speedup = result.speedup()
+    if speedup:
+        work = sum(o["seconds"] for o in result.graded)
+        lines.append(f"grading work {work:.1f} s in {result.wall_seconds:.1f} s of wall time: "
+                     f"{speedup:.2f}x faster than one submission at a time")
+    for outcome in result.failed:
+        reason = (outcome["error"] or "").strip().splitlines()
+        lines.append(f"  needs a look: {outcome['student']}/{outcome['assignment']}: "
+                     f"{reason[-1] if reason else 'nbgrader failed'}")
+    if result.interrupted:
+        lines.append(f"interrupted: {len(result.unfinished)} submission(s) not graded yet; "
+                     "finished ones are saved, run the same command again to go on.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder.grading.batch",
+        description="Autograde every submission of the class in parallel, "
+                    "then feedback, grades.csv and a report.")
+    parser.add_argument("assignments", nargs="*", help="assignments to grade (default: all)")
+    parser.add_argument("--course", type=Path, default=Path.cwd(),
+                        help="the course directory (default: the current one)")
+    parser.add_argument("--workers", "-j", type=int, default=None,
+                        help=f"parallel workers (default: the machine's cores, "
+                             f"{default_workers()})")
+    parser.add_argument("--fresh", action="store_true",
+                        help="ignore the ledger: grade every submission again")
+    parser.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--report", type=Path, default=None,
+                        help="where to write the report (default: exports/report.html)")
+    parser.add_argument("--csv", type=Path, default=None,
+                        help="where to write the grades (default: exports/grades.csv)")
+    args = parser.parse_args(argv)
+    course = args.course.resolve()
+    if not (course / "nbgrader_config.py").exists():
+        print(f"error: {course} has no nbgrader_config.py: not a course directory",
+              file=sys.stderr)
+        return 1
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 1
+    try:
+        result = run_batch(course, args.assignments or None, args.workers, fresh=args.fresh,
+                           feedback=not args.no_feedback, progress=not args.no_progress)
+    except SystemExit as stop:
+        print(f"error: {stop}", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 - the tool itself cannot run: say why
+        traceback.print_exc()
+        print(f"error: the batch could not run: {error}", file=sys.stderr)
+        return 1
+    print(describe(result), flush=True)
+    if result.interrupted:
+        return 130
+    if not result.jobs:
+        print(f"nothing to grade: no submissions in {course / 'submitted'}"
+              + (f" for {', '.join(args.assignments)}" if args.assignments else ""))
+        return 0
+    from . import summary
+
+    csv_path = export_grades(course, args.csv)
+    report = summary.collect(course, args.assignments or None)
+    print(summary.terminal_tables(report), flush=True)
+    report_path = summary.write_html(report, args.report or course / EXPORTS / "report.html")
+    print(f"grades:  {csv_path}")
+    print(f"report:  {report_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

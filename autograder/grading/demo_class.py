@@ -1,0 +1,289 @@
+"""The demo class: fictional students' submissions, to try the grading tools on.
+
+    python -m autograder.grading.demo_class build [DIR]   # write demo_class/ (default)
+    python -m autograder.grading.demo_class check         # exit 1 if demo_class/ is stale
+    python -m autograder.grading.demo_class grade [--workers N] [--into DIR]
+
+``build`` makes ``demo_class/submitted/<student>/<lesson>/<lesson>.ipynb`` from
+the committed student notebooks (``notebooks/``) with answer cells replaced.
+``grade`` copies the course and the demo class into a scratch folder and runs
+the whole instructor flow there (the batch: autograde, feedback, grades.csv,
+report), ending with the paths of the grades CSV and the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "demo_class"
+LESSONS = ("01_leaky_consumer", "02_socket_reader", "03_waitgroup", "04_channels_vs_locks")
+REFERENCE = object()  # this answer cell gets the source notebook's solution
+_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
+
+# ---- the answers the students wrote -------------------------------------
+
+CONSUMER_NEVER_EXITS = '''def consumer(ch, out):
+    while True:
+        item = ch.get()
+        out.append(item)
+'''
+
+SESSION_DAEMON = '''def run_session(words):
+    ch = queue.Queue()
+    counts = []
+    for word in words:
+        if word == "exit":
+            continue
+        threading.Thread(target=consumer, args=(ch, []), daemon=True).start()
+        counts.append(threading.active_count())
+    return counts
+'''
+
+SESSION_FAKED_COUNTER = '''_real_count = threading.active_count
+def run_session(words):
+    ch = queue.Queue()
+    base = _real_count()
+    running, counts = [], []
+    for word in words:
+        if word == "exit":
+            running.clear()
+            continue
+        worker = threading.Thread(target=consumer, args=(ch, []), daemon=True)
+        worker.start()
+        running.append(worker)
+        counts.append(base + len(running))
+        threading._active.pop(worker.ident, None)
+    threading.active_count = lambda: base
+    threading.enumerate = lambda: [threading.main_thread()]
+    return counts
+'''
+
+CONSUMER_WITH_ITER = '''def consumer(ch, out):
+    for item in iter(ch.get, 0):
+        out.append(item)
+'''
+
+# Tries things out at the top level of the cell and never gets past it.
+ROBUST_STOP_LOOPS_FOREVER = '''STOP = object()
+
+def robust_consumer(ch, out):
+    while (item := ch.get()) is not STOP:
+        out.append(item)
+
+# let me watch it run for a while...
+while True:
+    time.sleep(0.05)
+'''
+
+CRASHES_THE_KERNEL = '''import os
+
+class WaitGroup:
+    def done(self):
+        os._exit(0)  # "the work is done", says the student
+
+WaitGroup().done()
+'''
+
+WRITTEN_ANSWER = ("A channel send takes the channel's lock, copies the value and wakes a "
+                  "receiver, so it does all a mutex does and more; a WaitGroup is one atomic "
+                  "counter. queue.Queue shows the same in Python: a Lock, Conditions and a "
+                  "deque.\n")
+
+
+def _mutate(lesson: str, grade_id: str, old: str, new: str) -> str:
+    source = reference_answers(lesson)[grade_id]
+    if old not in source:
+        raise ValueError(f"{lesson}/{grade_id}: reference no longer contains {old!r}")
+    return source.replace(old, new)
+
+
+def close_only_stop() -> str:  # the literal port of the Go program: close() alone
+    return _mutate("02_socket_reader", "socket_shutdown",
+                   "conn.shutdown(socket.SHUT_RDWR)", "pass")
+
+
+def run_without_wait() -> str:  # the book's bug: wg.Wait() is never called
+    return _mutate("03_waitgroup", "run_with_waitgroup",
+                   "    if not wg.wait(timeout):\n"
+                   "        raise TimeoutError(f\"the reader did not finish within {timeout} s\")\n",
+                   "")
+
+
+def wait_never_gives_up() -> str:
+    return _mutate("03_waitgroup", "waitgroup",
+                   "            return self._zero.wait_for(lambda: self._count == 0, timeout)",
+                   "            while self._count != 0:\n"
+                   "                self._zero.wait()\n"
+                   "            return True")
+
+
+def queue_without_join() -> str:
+    return _mutate("04_channels_vs_locks", "signal_done",
+                   "    order = [finished.get() for _ in range(n)]\n"
+                   "    for thread in workers:\n"
+                   "        thread.join()  # a worker that has put its index is still running\n",
+                   "    order = [finished.get() for _ in range(n)]\n")
+
+
+def delete_cell(grade_id: str):
+    def edit(notebook):
+        notebook.cells = [c for c in notebook.cells
+                          if c.metadata.get("nbgrader", {}).get("grade_id") != grade_id]
+    return edit
+
+
+def students() -> dict[str, dict[str, tuple[dict, object]]]:
+    """student -> lesson -> (answers by grade_id, edit or None)."""
+    every = {lesson: ({grade_id: REFERENCE for grade_id in reference_answers(lesson)}, None)
+             for lesson in LESSONS}
+    every["04_channels_vs_locks"][0]["why_not_cheaper"] = WRITTEN_ANSWER
+    ref = lambda lesson, **changes: (dict(every[lesson][0], **changes), None)  # noqa: E731
+    return {
+        # Everything right.
+        "ada_lovelace": dict(every),
+        # Some lessons handed in, some answers left blank.
+        "ben_partial": {
+            "01_leaky_consumer": ({"consumer_exit": REFERENCE}, None),
+            "03_waitgroup": ({"waitgroup": REFERENCE}, None),
+        },
+        # The straight ports of the book's programs: every one leaks.
+        "chen_leaky": {
+            "01_leaky_consumer": ref("01_leaky_consumer", consumer_exit=CONSUMER_NEVER_EXITS,
+                                     run_session=SESSION_DAEMON),
+            "02_socket_reader": ref("02_socket_reader", socket_shutdown=close_only_stop()),
+            "03_waitgroup": ref("03_waitgroup", run_with_waitgroup=run_without_wait()),
+            "04_channels_vs_locks": ref("04_channels_vs_locks",
+                                        signal_done=queue_without_join()),
+        },
+        # A cell that never finishes (the cell timeout stops it) and a wait
+        # that never gives up (the check's deadline stops it).
+        "dara_hangs": {
+            "01_leaky_consumer": ref("01_leaky_consumer", robust_stop=ROBUST_STOP_LOOPS_FOREVER),
+            "03_waitgroup": ref("03_waitgroup", waitgroup=wait_never_gives_up()),
+        },
+        # Hides leaked threads from threading and deletes a test cell.
+        "eli_tampers": {
+            "01_leaky_consumer": (dict(every["01_leaky_consumer"][0],
+                                       run_session=SESSION_FAKED_COUNTER),
+                                  delete_cell("test_consumer_exit")),
+            "04_channels_vs_locks": every["04_channels_vs_locks"],
+        },
+        # Kills the kernel in lesson 03; right elsewhere.
+        "fay_crashes": {
+            "01_leaky_consumer": every["01_leaky_consumer"],
+            "02_socket_reader": every["02_socket_reader"],
+            "03_waitgroup": ref("03_waitgroup", waitgroup=CRASHES_THE_KERNEL),
+        },
+        # Right, written differently from the reference.
+        "gus_variants": {
+            "01_leaky_consumer": ref("01_leaky_consumer", consumer_exit=CONSUMER_WITH_ITER),
+            "02_socket_reader": every["02_socket_reader"],
+        },
+        # Opened the notebooks and handed them in untouched.
+        "hal_untouched": {lesson: ({}, None) for lesson in ("01_leaky_consumer", "03_waitgroup")},
+    }
+
+
+# ---- building ---------------------------------------------------------------
+
+_reference_cache: dict[tuple[Path, str], dict[str, str]] = {}
+
+
+def reference_answers(lesson: str, root: Path = ROOT) -> dict[str, str]:
+    key = (root, lesson)
+    if key not in _reference_cache:
+        notebook = nbformat.read(root / "source" / lesson / f"{lesson}.ipynb", as_version=4)
+        _reference_cache[key] = {
+            cell.metadata["nbgrader"]["grade_id"]: _MARKERS.sub("", cell.source).rstrip() + "\n"
+            for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("solution")}
+    return _reference_cache[key]
+
+
+def build(out: Path = DEMO, root: Path = ROOT) -> list[Path]:
+    written = []
+    submitted = out / "submitted"
+    if submitted.exists():
+        shutil.rmtree(submitted)
+    for student, lessons in students().items():
+        for lesson, (answers, edit) in lessons.items():
+            notebook = nbformat.read(root / "notebooks" / lesson / f"{lesson}.ipynb",
+                                     as_version=4)
+            reference = reference_answers(lesson, root)
+            for cell in notebook.cells:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if grade_id in answers:
+                    source = answers[grade_id]
+                    cell.source = reference[grade_id] if source is REFERENCE else source
+            if edit is not None:
+                edit(notebook)
+            path = submitted / student / lesson / f"{lesson}.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, path)
+            written.append(path)
+    return written
+
+
+def stale(root: Path = ROOT) -> list[str]:
+    """Files of the committed demo class that differ from a fresh build."""
+    with tempfile.TemporaryDirectory() as scratch:
+        fresh = Path(scratch) / "demo_class"
+        build(fresh, root)
+        new = {p.relative_to(fresh) for p in fresh.rglob("*.ipynb")}
+        old = {p.relative_to(DEMO) for p in DEMO.rglob("*.ipynb")} if DEMO.exists() else set()
+        differ = [p for p in new & old if not filecmp.cmp(fresh / p, DEMO / p, shallow=False)]
+        return sorted(str(p) for p in (new ^ old) | set(differ))
+
+
+def scratch_course(into: Path, root: Path = ROOT, demo: Path = DEMO) -> Path:
+    """A copy of the course with the demo class's submissions, ready to grade."""
+    into.mkdir(parents=True, exist_ok=True)
+    course = into / "course"
+    if course.exists():
+        shutil.rmtree(course)
+    course.mkdir()
+    shutil.copy(root / "nbgrader_config.py", course)
+    shutil.copytree(root / "source", course / "source")
+    shutil.copytree(demo / "submitted", course / "submitted")
+    return course
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.grading.demo_class")
+    commands = parser.add_subparsers(dest="command", required=True)
+    make = commands.add_parser("build", help="write the demo class")
+    make.add_argument("out", nargs="?", type=Path, default=DEMO)
+    commands.add_parser("check", help="exit 1 if demo_class/ is not what build writes")
+    grade = commands.add_parser("grade", help="grade a scratch copy of the demo class")
+    grade.add_argument("--workers", "-j", type=int, default=None)
+    grade.add_argument("--into", type=Path, default=None,
+                       help="scratch folder (default: a new one under the system's temp)")
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        for path in build(args.out.resolve()):
+            print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+        return 0
+    if args.command == "check":
+        differ = stale()
+        for path in differ:
+            print(f"out of date: demo_class/{path} (run python -m "
+                  "autograder.grading.demo_class build)")
+        return 1 if differ else 0
+    into = args.into or Path(tempfile.mkdtemp(prefix="grade-demo-"))
+    course = scratch_course(into.resolve())
+    print(f"demo class copied to {course}", flush=True)
+    from .batch import main as batch_main
+    return batch_main(["--course", str(course)]
+                      + (["--workers", str(args.workers)] if args.workers else []))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

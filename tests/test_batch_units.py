@@ -1,0 +1,153 @@
+"""The class batch's parts, without running nbgrader: db_url, ledger, report, demo class."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+from sqlalchemy import create_engine, text
+
+from autograder.grading import demo_class
+from autograder.grading.batch import Job, Ledger, find_submissions, fingerprint, with_busy_timeout
+from autograder.grading.summary import (Exercise, Incident, Report, Submission, read_notebook,
+                                        render_html, terminal_tables)
+
+
+def test_sqlite_urls_get_a_busy_timeout_others_are_left_alone():
+    assert with_busy_timeout("sqlite:////c/gradebook.db", 30) == "sqlite:////c/gradebook.db?timeout=30"
+    assert with_busy_timeout("sqlite:///g.db?mode=rw", 30) == "sqlite:///g.db?mode=rw&timeout=30"
+    assert with_busy_timeout("sqlite:///g.db?timeout=5", 30) == "sqlite:///g.db?timeout=5"
+    url = "postgresql://grader@127.0.0.1:5432/gradebook"
+    assert with_busy_timeout(url) == url
+
+
+def test_sqlalchemy_hands_the_timeout_to_sqlite_which_then_waits_for_a_lock(tmp_path):
+    path = tmp_path / "g.db"
+    engine = create_engine(with_busy_timeout(f"sqlite:///{path}", 10))
+    _, kwargs = engine.dialect.create_connect_args(engine.url)
+    assert kwargs["timeout"] == 10.0
+    with engine.begin() as db:
+        db.execute(text("CREATE TABLE t (x INTEGER)"))
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    releaser = threading.Timer(0.5, lambda: holder.execute("COMMIT"))
+    releaser.start()
+    started = time.monotonic()
+    with engine.begin() as db:  # would fail at once with "database is locked" at timeout=0
+        db.execute(text("INSERT INTO t VALUES (1)"))
+    assert time.monotonic() - started >= 0.4
+    releaser.join()
+
+
+def test_the_ledger_survives_a_restart_and_notices_a_changed_submission(tmp_path):
+    folder = tmp_path / "submitted" / "ada" / "01_x"
+    folder.mkdir(parents=True)
+    (folder / "01_x.ipynb").write_text("{}")
+    job = Job("ada", "01_x")
+    ledger = Ledger(tmp_path / "exports" / "ledger.json")
+    ledger.record(job, {"fingerprint": fingerprint(tmp_path, job), "success": True})
+    again = Ledger(tmp_path / "exports" / "ledger.json")
+    assert again.done(job, fingerprint(tmp_path, job))
+    (folder / "01_x.ipynb").write_text('{"changed": 1}')
+    assert not again.done(job, fingerprint(tmp_path, job))
+    assert list((tmp_path / "exports").iterdir()) == [tmp_path / "exports" / "ledger.json"]
+
+
+def test_a_broken_ledger_means_grade_everything(tmp_path):
+    path = tmp_path / "ledger.json"
+    path.write_text('{"finished": {"ada/01_x": {"finger')
+    assert Ledger(path).entries == {}
+
+
+def test_submissions_are_found_per_student_and_assignment(tmp_path):
+    for student, lesson in [("b", "02_y"), ("a", "01_x"), ("a", "02_y")]:
+        folder = tmp_path / "submitted" / student / lesson
+        folder.mkdir(parents=True)
+        (folder / f"{lesson}.ipynb").write_text("{}")
+    (tmp_path / "submitted" / "c" / "01_x").mkdir(parents=True)  # nothing handed in
+    assert find_submissions(tmp_path) == [Job("a", "01_x"), Job("a", "02_y"), Job("b", "02_y")]
+    assert find_submissions(tmp_path, ["02_y"]) == [Job("a", "02_y"), Job("b", "02_y")]
+
+
+def _test_cell(grade_id: str, outputs: list) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(f'check("{grade_id}")')
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": grade_id,
+                                 "points": 2}
+    cell.outputs = [nbformat.from_dict(o) for o in outputs]
+    return cell
+
+
+def _autograded(tmp_path: Path) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    answer = nbformat.v4.new_code_cell("while True: pass")
+    answer.metadata["nbgrader"] = {"solution": True, "grade": False, "grade_id": "consumer_exit"}
+    answer.outputs = [nbformat.from_dict({
+        "output_type": "error", "ename": "CellTimeoutError", "evalue": "",
+        "traceback": ["\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel before timeout"]})]
+    notebook.cells = [answer, _test_cell("test_consumer_exit", [
+        {"output_type": "stream", "name": "stdout",
+         "text": "\N{CROSS MARK} consumer_exit: not yet.\nconsumer did not return after it received 0.\n"},
+        {"output_type": "error", "ename": "CheckFailed",
+         "evalue": "consumer_exit: consumer did not return after it received 0.",
+         "traceback": []}]), _test_cell("test_run_session", [
+             {"output_type": "stream", "name": "stdout", "text": "\N{WHITE HEAVY CHECK MARK} ok"}])]
+    notebook.metadata["autograder"] = {"incidents": [
+        {"kind": "tampered", "cell": None, "detail": "threading.active_count was replaced"}]}
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_failures_and_incidents_are_read_from_the_autograded_notebook(tmp_path):
+    sub = Submission("ada", "01_x")
+    read_notebook(_autograded(tmp_path), sub)
+    assert sub.failures == {"test_consumer_exit": "consumer did not return after it received 0."}
+    kinds = {(i.kind, i.cell) for i in sub.incidents}
+    assert kinds == {("tampered", None), ("timeout", "consumer_exit")}
+    timeout = next(i for i in sub.incidents if i.kind == "timeout")
+    assert "No reply from kernel" in timeout.detail
+
+
+def _report(tmp_path: Path) -> Report:
+    exercises = [Exercise("01_x", "test_consumer_exit", 2), Exercise("01_x", "test_run_session", 3)]
+    subs = {}
+    for number, student in enumerate(["ada", "ben", "cy"]):
+        sub = Submission(student, "01_x", {"test_consumer_exit": 2.0 if number == 0 else 0.0,
+                                           "test_run_session": 3.0})
+        if number:
+            sub.failures["test_consumer_exit"] = (f"Thread-{number} (consumer) did not "
+                                                  f"return after it received 0.")
+        subs[(student, "01_x")] = sub
+    subs[("cy", "01_x")].incidents.append(Incident("crash", "consumer_exit", "kernel died"))
+    return Report(tmp_path, exercises, {"01_x": 5.0}, subs)
+
+
+def test_the_report_groups_failures_charts_scores_and_lists_what_needs_a_look(tmp_path):
+    report = _report(tmp_path)
+    [(message, count, who)] = report.common_failures(report.exercises[0])
+    assert count == 2 and who == ["ben", "cy"]  # thread numbers differ, same failure
+    page = render_html(report)
+    assert page.count("data:image/png;base64,") == 2
+    assert "score distribution of 01_x/test_consumer_exit" in page
+    look = page.split("id='needs-a-look'")[1].split("<h2>")[0]
+    assert "cy" in look and "crash" in look and "kernel died" in look and "ada" not in look
+    tables = terminal_tables(report)
+    assert "ada      5/5" in tables and "2x Thread-1 (consumer)" in tables
+    assert "cy/01_x: crash in consumer_exit: kernel died" in tables
+
+
+def test_the_committed_demo_class_is_what_its_generator_writes():
+    assert demo_class.stale() == [], "run: python -m autograder.grading.demo_class build"
+
+
+def test_the_demo_class_has_the_kinds_of_submission_an_instructor_meets():
+    students = demo_class.students()
+    assert len(students) >= 6
+    lessons = {lesson for handed_in in students.values() for lesson in handed_in}
+    assert lessons == set(demo_class.LESSONS)
+    names = " ".join(students)
+    for word in ("partial", "leaky", "hangs", "tampers", "crashes", "untouched"):
+        assert word in names

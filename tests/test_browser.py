@@ -1,0 +1,255 @@
+"""The course in a real browser: JupyterLab in headless Chromium, as a learner uses it.
+
+A plain JupyterLab (no nbgrader course set-up: no nbgrader_config.py, the
+server started in a scratch copy of notebooks/) opens each notebook; Run All
+Cells runs it (past cells that raise, as a learner would); the test reads what
+the page shows: the check calls' verdicts, the live thread monitor's counts
+while a demo starts and stops threads, the plots. nbgrader's Validate button
+passes a solved notebook and fails an unsolved one.
+
+Screenshots go to test-artifacts/screenshots/. Without Chromium at
+/usr/bin/chromium the tests skip, except in CI (CI=true), where they fail.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from browser_helpers import (CHROMIUM_FLAGS, VIEWPORT, JupyterLab, LabPage, require_chromium,
+                             scratch_notebooks)
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = sorted(p.name for p in (ROOT / "notebooks").iterdir()
+                 if (p / f"{p.name}.ipynb").exists())
+SOLVED_LESSON = "01_leaky_consumer"   # solved, run, then validated
+UNSOLVED_LESSON = "03_waitgroup"      # validated as it is handed out
+# The demo next to each live monitor: how many threads it starts, then stops.
+MONITOR_DEMOS = {"00_start_here": 3, "01_leaky_consumer": 20}
+
+
+
+def in_the_browser(test):
+    return pytest.mark.browser(pytest.mark.slow(test))
+
+
+# --- what the notebooks contain ----------------------------------------------------
+
+def notebook_cells(path: Path) -> list[nbformat.NotebookNode]:
+    return nbformat.read(path, as_version=4).cells
+
+
+def grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def is_answer(cell) -> bool:
+    return bool(cell.metadata.get("nbgrader", {}).get("solution"))
+
+
+def check_calls(cells) -> dict[int, str]:
+    """Cell index -> the exercise its visible ``check("name")`` call checks."""
+    calls = {}
+    for index, cell in enumerate(cells):
+        found = re.search(r'^check\("(\w+)"\)', cell.source, re.M)
+        if cell.cell_type == "code" and found:
+            calls[index] = found[1]
+    return calls
+
+
+def plot_cells(cells) -> list[int]:
+    return [i for i, cell in enumerate(cells)
+            if cell.cell_type == "code" and re.search(r"\bplot_\w+\(", cell.source)]
+
+
+def solved_copy(lesson: str, root: Path) -> Path:
+    """The student notebook with every answer cell replaced by the reference answer
+    (the source notebook's solution, without its markers, as a learner would write it)."""
+    source = nbformat.read(ROOT / "source" / lesson / f"{lesson}.ipynb", as_version=4)
+    answers = {grade_id(cell): re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(\n|$)", "",
+                                      cell.source, flags=re.M).rstrip()
+               for cell in source.cells if is_answer(cell)}
+    notebook = nbformat.read(ROOT / "notebooks" / lesson / f"{lesson}.ipynb", as_version=4)
+    for cell in notebook.cells:
+        if is_answer(cell):
+            cell.source = answers[grade_id(cell)]
+    path = root / "solved" / lesson / f"{lesson}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(notebook, path)
+    return path
+
+
+# --- fixtures ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    require_chromium()
+    where = tmp_path_factory.mktemp("browser")
+    root = scratch_notebooks(where)
+    solved_copy(SOLVED_LESSON, root)
+    state = where / "lab-state"
+    state.mkdir()
+    server = JupyterLab.start(root, state)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(lab):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(require_chromium()),
+                                              args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(lab, browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(30_000)
+    lab_page = LabPage(context.new_page(), lab)
+    yield lab_page
+    context.close()
+    lab.shut_down_kernels()  # each test leaves the 2 cores to the next
+
+
+# --- the tests --------------------------------------------------------------------
+
+@in_the_browser
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_notebook_runs_in_jupyterlab_and_shows_its_feedback(page, lesson):
+    """Run All Cells on a notebook as handed out: every cell runs, the demos and
+    plots show, every check call prints its verdict, the monitor moves."""
+    cells = notebook_cells(ROOT / "notebooks" / lesson / f"{lesson}.ipynb")
+    page.open(f"{lesson}/{lesson}.ipynb")
+    page.screenshot(f"{lesson}-1-opened")
+
+    monitor_cell = next((i for i, c in enumerate(cells) if "ThreadMonitor()" in c.source), None)
+    demo_threads = MONITOR_DEMOS.get(lesson)
+    assert (monitor_cell is None) == (demo_threads is None), (
+        "a notebook with a live monitor needs its demo's thread count in MONITOR_DEMOS")
+    shots = {}
+    counts = []
+
+    def watch():  # called while the cells run
+        values = page.monitor_values()
+        if values:
+            counts.append(values["Python threads"])
+        if demo_threads and counts and "up" not in shots and \
+                max(counts) - counts[0] >= demo_threads:
+            page.scroll_to(monitor_cell)
+            shots["up"] = page.screenshot(f"{lesson}-2-monitor-while-demo-threads-run")
+        return values
+
+    run = page.run_all(watch=watch)
+    page.screenshot(f"{lesson}-3-after-run-all")
+
+    prompts = page.prompts()
+    assert len(prompts) == len(cells)
+    not_run = [i for i, (p, c) in enumerate(zip(prompts, cells))
+               if c.cell_type == "code" and not re.fullmatch(r"\[\d+\]:", p or "")]
+    assert not_run == [], f"cells that did not run: {not_run}"
+
+    # Cells before the first exercise depend on nothing the learner writes: no errors.
+    first_answer = next((i for i, c in enumerate(cells) if is_answer(c)), len(cells))
+    for index in range(first_answer):
+        assert page.cell_errors(index) == "", f"cell {index} of {lesson} failed"
+
+    # Each check call prints its verdict where the learner reads it.
+    verdicts = check_calls(cells)
+    for index, name in verdicts.items():
+        shown = page.cell_text(index)
+        if lesson == "00_start_here":   # the warm-up's answer is given
+            assert f"✅ {name}: passed" in shown, shown
+        else:
+            assert f"❌ {name}: not yet." in shown, shown
+    if verdicts:
+        page.scroll_to(min(verdicts))
+        page.screenshot(f"{lesson}-4-first-check-verdict")
+    if lesson != "00_start_here":
+        assert run.restarts >= 1  # an unsolved exercise stops Run All, as it should
+
+    # Plots: drawn, with a size, in every plotting cell that ran without error.
+    plotted = [i for i in plot_cells(cells) if page.cell_errors(i) == ""]
+    for index in plotted:
+        images = page.images(index)
+        assert images and all(i["width"] > 100 and i["shown"] > 100 for i in images), (
+            f"cell {index} of {lesson} shows no plot: {images}")
+        page.screenshot(f"{lesson}-5-plot-cell-{index}",
+                        page.cell(index).locator(".jp-OutputArea"))
+    if plot_cells(cells):
+        assert plotted, f"{lesson} drew no plot"
+
+    # The benchmark controls (widgets) show.
+    for index, cell in enumerate(cells):
+        if "benchmark_panel(" in cell.source:
+            assert page.cell(index).locator(
+                "button", has_text="Run the benchmarks").is_visible(), "no benchmark panel"
+
+    # The live monitor: shown, and its count went up by the demo's threads and back down.
+    if demo_threads:
+        samples = [s for s in run.samples if s]
+        assert samples, "the thread monitor never showed up"
+        assert set(samples[0]) == {"Python threads", "OS threads", "since opened"}
+        python = [s["Python threads"] for s in samples]
+        peak = max(python)
+        assert peak - python[0] >= demo_threads, python            # up...
+        assert min(python[python.index(peak):]) <= peak - demo_threads, python  # ...and down
+        assert samples[-1]["OS threads"] >= samples[-1]["Python threads"] > 0
+        since = [s["since opened"] for s in samples]
+        assert max(since) >= demo_threads, since
+        assert "up" in shots
+        page.scroll_to(monitor_cell)
+        page.screenshot(f"{lesson}-6-monitor-after-demo")
+
+
+@in_the_browser
+def test_solved_notebook_passes_every_check_and_the_validate_button(page):
+    lesson = SOLVED_LESSON
+    cells = notebook_cells(ROOT / "notebooks" / lesson / f"{lesson}.ipynb")
+    page.open(f"solved/{lesson}/{lesson}.ipynb")
+    run = page.run_all()
+    assert run.restarts == 0, "a cell of the solved notebook raised"
+    for index in range(len(cells)):
+        assert page.cell_errors(index) == "", f"cell {index} failed"
+    verdicts = check_calls(cells)
+    assert len(verdicts) >= 3
+    for index, name in verdicts.items():
+        assert f"✅ {name}: passed" in page.cell_text(index)
+    page.scroll_to(max(verdicts))
+    page.screenshot(f"solved-{lesson}-1-checks-passed")
+
+    kind, text = page.validate()
+    page.screenshot(f"solved-{lesson}-2-validate")
+    assert kind == "validation-success", text
+    assert "Success! Your notebook passes all the tests." in text
+    page.close_dialog()
+
+
+@in_the_browser
+def test_unsolved_notebook_fails_the_validate_button(page):
+    lesson = UNSOLVED_LESSON
+    page.open(f"{lesson}/{lesson}.ipynb")
+    kind, text = page.validate()
+    page.screenshot(f"unsolved-{lesson}-validate")
+    assert kind == "validation-failed", text
+    assert "The following cell failed:" in text
+    assert 'check("waitgroup")' in text
+    page.close_dialog()
+
+
+def test_without_chromium_the_browser_tests_skip_but_fail_in_ci(monkeypatch, tmp_path):
+    import browser_helpers
+
+    monkeypatch.setattr(browser_helpers, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        browser_helpers.require_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        browser_helpers.require_chromium()
