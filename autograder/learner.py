@@ -43,5 +43,26 @@ def check(name: str, *, hidden: bool = False, answers: dict[str, Any] | None = N
     print(f"{PASS} {name}: passed ({took:.0f} ms). {summary}", flush=True)
 
 
+def _short_traceback(shell, etype, value, tb, tb_offset=None):
+    """In IPython, a failed check shows one line: the verdict above says the rest.
+
+    The cell still ends in an error, which is what nbgrader and the Validate
+    button count as a failed test.
+    """
+    structured = [f"{etype.__name__}: {value}"]
+    shell._showtraceback(etype, value, structured)
+    return structured
+
+
+def _install_short_tracebacks() -> None:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython else None
+    if shell is not None and hasattr(shell, "set_custom_exc"):
+        shell.set_custom_exc((CheckFailed,), _short_traceback)
+
+
 def _first_line(failure: BaseException) -> str:
     return str(failure).splitlines()[0] if str(failure) else type(failure).__name__
+
+
+_install_short_tracebacks()

@@ -83,10 +83,14 @@ class ResilientExecute(Execute):
                 "(os._exit(), a crash, or running out of memory)"))
             self._stop(cell, "crash", "the kernel died in this cell")
             return cell, resources
-        if self._timed_out(cell) and not self._kernel_answers():
-            self._kill_kernel()
-            self._stop(cell, "timeout", f"the cell ran past {self.timeout} s and ignored "
-                                        "the interrupt, so its kernel was killed")
+        if self._timed_out(cell):
+            if self._kernel_answers():
+                incidents.record(self.nb, "timeout", f"the cell ran past {self.timeout} s "
+                                 "and was interrupted", cell=grade_id(cell))
+            else:
+                self._kill_kernel()
+                self._stop(cell, "timeout", f"the cell ran past {self.timeout} s and "
+                                            "ignored the interrupt, so its kernel was killed")
         return result
 
     # --- what happens when a cell goes wrong ---------------------------------

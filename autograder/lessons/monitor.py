@@ -37,9 +37,10 @@ class ThreadMonitor:
 
         self.refresh = refresh
         self.baseline = census_counts()["python"] or 0
-        self.python = widgets.IntText(description="Python threads", disabled=True)
-        self.os = widgets.IntText(description="OS threads", disabled=True)
-        self.extra = widgets.IntText(description="since opened", disabled=True)
+        wide = {"description_width": "initial"}  # labels in full, not cut off
+        self.python = widgets.IntText(description="Python threads", disabled=True, style=wide)
+        self.os = widgets.IntText(description="OS threads", disabled=True, style=wide)
+        self.extra = widgets.IntText(description="since opened", disabled=True, style=wide)
         self.names = widgets.HTML()
         self.widget = widgets.VBox([widgets.HBox([self.python, self.os, self.extra]),
                                     self.names])
