@@ -1,7 +1,11 @@
 """Lesson 03's checks: the reference passes, each known mistake fails its own
 check with the words a learner needs, and costs no other check."""
 
+import linecache
+import os
 import sys
+import threading
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +14,7 @@ from hypothesis import strategies as st
 from answers import load
 from answers.waitgroup_wrong import GOOD_RUN, GOOD_WAITGROUP, WRONG
 from autograder import CheckFailed, check
+from autograder.exercises import race_probe
 from autograder.exercises.waitgroup import random_sequence, replay
 from nbgrader_helpers import reference_answers
 
@@ -54,11 +59,137 @@ def test_each_mistake_fails_its_own_check_only(mistake, capsys):
             assert word in printed, f"{mistake}: {word!r} missing from:\n{printed}"
 
 
-def test_the_race_check_restores_the_switch_interval(capsys):
+def _threads_now():
+    """The threads of this process, as the threading module and as Linux see them."""
+    return ({t.ident for t in threading.enumerate()},
+            set(os.listdir("/proc/self/task")))
+
+
+def _new_threads_since(before, within=1.0):
+    """Threads started since ``before`` still alive ``within`` s later, by both
+    counts. (Threads of earlier tests may end meanwhile: the counts may drop.)"""
+    end = time.monotonic() + within
+    while True:
+        registry, tasks = _threads_now()
+        new = (registry - before[0], tasks - before[1])
+        counts_back = (threading.active_count() <= len(before[0])
+                       and len(tasks) <= len(before[1]))
+        if (not any(new) and counts_back) or time.monotonic() > end:
+            return new, counts_back
+        time.sleep(0.02)
+
+
+WAITGROUP_ANSWERS = {"the reference": (None, False),
+                     **{mistake: (source, hidden_only)
+                        for mistake, (grade_id, source, _, _, hidden_only) in WRONG.items()
+                        if grade_id == "waitgroup"}}
+
+
+@pytest.mark.parametrize("answer", sorted(WAITGROUP_ANSWERS))
+def test_the_check_leaves_nothing_behind(answer, capsys):
+    """Other checks run in the same kernel afterwards: no thread of this check
+    may outlive it, and the race test's tracing and switch interval stay in
+    its own process."""
+    source, hidden = WAITGROUP_ANSWERS[answer]
+    answers = namespace(**({} if source is None else {"waitgroup": source}))
     interval = sys.getswitchinterval()
-    with pytest.raises(CheckFailed):
-        check("waitgroup", answers=namespace(waitgroup=WRONG["no lock around the counter"][1]))
+    before = _threads_now()
+    try:
+        check("waitgroup", hidden=hidden, answers=answers)
+    except CheckFailed:
+        assert source is not None, capsys.readouterr().out
+    new, counts_back = _new_threads_since(before)
+    assert new == (set(), set()) and counts_back, (answer, threading.enumerate())
+    assert sys.gettrace() is None
     assert sys.getswitchinterval() == interval
+
+
+def test_the_race_test_runs_in_a_child_process(monkeypatch):
+    """Its verdicts come from the child's report; the grading process only
+    starts the child."""
+    import autograder.exercises.waitgroup as checks
+    seen = []
+
+    def spy(request, timeout):
+        seen.append(request)
+        return race_probe.run_probe(request, timeout)
+    monkeypatch.setattr(checks, "run_probe", spy)
+    racy = load(WRONG["no lock around the counter"][1])["WaitGroup"]
+    with pytest.raises(CheckFailed, match="update was lost"):
+        checks._no_lost_updates(racy, threads=8, rounds=1000, trials=3)
+    assert seen and "self._count += delta" in seen[0]["source"]
+    assert seen[0]["globals"] == {"threading": {"module": "threading"}}
+
+
+@pytest.mark.parametrize("report, words", [
+    ({"outcome": "killed"}, ["did not finish within", "was stopped"]),
+    ({"outcome": "crashed", "returncode": -11, "stderr": ["Fatal Python error"]},
+     ["exit status -11", "Fatal Python error"]),
+])
+def test_a_child_that_overruns_or_crashes_gets_a_verdict(report, words, monkeypatch):
+    import autograder.exercises.waitgroup as checks
+    monkeypatch.setattr(checks, "run_probe", lambda request, timeout: report)
+    with pytest.raises(CheckFailed) as failure:
+        checks._no_lost_updates(namespace()["WaitGroup"], threads=2, rounds=1, trials=1)
+    for word in words:
+        assert word in str(failure.value)
+
+
+def test_a_child_that_hangs_is_killed_on_time():
+    spins = load("class WaitGroup:\n    def add(self, delta=1):\n        while True:\n"
+                 "            pass\n")["WaitGroup"]
+    request = race_probe.race_request(spins)
+    request.update(threads=2, rounds=1, trials=1, deadline=30.0, at_once=1.0)
+    began = time.monotonic()
+    assert race_probe.run_probe(request, timeout=1.0) == {"outcome": "killed"}
+    assert time.monotonic() - began < 3.0
+
+
+CLASS_USING = """
+class WaitGroup:
+    def __init__(self):
+        self._count = 0
+        self._zero = {make}
+
+    def add(self, delta=1):
+        with self._zero:
+            if self._count + delta < {floor}:
+                raise ValueError("negative WaitGroup counter")
+            self._count += delta
+            if self._count == 0:
+                self._zero.notify_all()
+
+    def done(self):
+        self.add(-1)
+
+    def wait(self, timeout=None):
+        with self._zero:
+            return self._zero.wait_for(lambda: self._count == 0, timeout)
+"""
+
+
+def test_the_child_gets_the_modules_and_values_the_class_uses():
+    cell = "from threading import Condition\nimport threading as th\nFLOOR = 0\n" + \
+        CLASS_USING.format(make="Condition(th.Lock())", floor="FLOOR")
+    check("waitgroup", answers=load(cell))
+
+
+def test_a_class_that_needs_other_notebook_code_is_told_so(capsys):
+    cell = "def make_condition():\n    return threading.Condition()\n" + \
+        CLASS_USING.format(make="make_condition()", floor="0")
+    with pytest.raises(CheckFailed):
+        check("waitgroup", answers=load(cell))
+    out = capsys.readouterr().out
+    assert "separate Python process" in out and "make_condition" in out
+
+
+def test_a_class_without_its_source_is_told_so(capsys):
+    namespace_ = load(GOOD_WAITGROUP)
+    made = type("WaitGroup", (), dict(vars(namespace_["WaitGroup"])))
+    linecache.cache.pop("/answers/cell_1.py")
+    with pytest.raises(CheckFailed):
+        check("waitgroup", answers={"WaitGroup": made})
+    assert "class WaitGroup:` statement" in capsys.readouterr().out
 
 
 def test_a_class_is_required(capsys):

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from autograder.exercises.waitgroup import ReferenceWaitGroup
+from autograder.lessons.waitgroup import WaitGroup as ReferenceWaitGroup
 from autograder.lessons import waitgroup as demo
 from autograder.lessons.programs import source_of
 from autograder.threads import Baseline
@@ -79,3 +79,17 @@ def test_the_notebook_runs_its_demos_only_outside_grading(root, call):
     cells = text.split("```{code-cell} ipython3")
     using = [cell for cell in cells if call in cell]
     assert using and all("if live_demos_enabled():" in cell for cell in using)
+
+
+def test_one_course_waitgroup_serves_both_lessons():
+    """Lesson 03's checks and lesson 04's notebook use the same class."""
+    from autograder.exercises import waitgroup as checks
+    from autograder.lessons import channels_vs_locks
+
+    assert checks.ReferenceWaitGroup is demo.WaitGroup is channels_vs_locks.WaitGroup
+    wg = demo.WaitGroup()
+    wg.add(2)
+    assert wg.counter == 2
+    with pytest.raises(ValueError, match="cannot go negative"):
+        wg.add(-3)
+    assert wg.counter == 2

@@ -11,46 +11,20 @@ import time
 from types import CodeType, FrameType
 from typing import Any, Callable
 
+from ..lessons.waitgroup import WaitGroup as ReferenceWaitGroup
 from ..sockets import Peer, PeerView
 from ..sockets.peer import LOOPBACK
 from ..threads import Baseline, DeadlineExceeded, LeakError, describe_threads
 from ..threads.census import real_is_alive
+from ..threads.locations import Location, learners_line
 from . import exercise
 from .harness import CALL_DEADLINE, CheckFailed, Worker, call_answer, expect, isolated, plural
+from .race_probe import Unavailable, race_request, run_probe
 
 EXIT_DEADLINE = 1.0  # threads whose work is over must be gone by then
 AT_ONCE = 1.0  # a call that should return at once is stuck after this
 WAITER_TIMEOUT = 5.0  # waiters' own timeout: long enough never to be what wakes them
 SETTLE = 0.05  # time for a wrongly woken waiter to return
-
-
-class ReferenceWaitGroup:
-    """Go's sync.WaitGroup on a Condition: grades run_with_waitgroup on its own."""
-
-    def __init__(self) -> None:
-        self._count = 0
-        self._zero = threading.Condition()
-
-    @property
-    def counter(self) -> int:
-        """For the checks: Go's WaitGroup does not let you read it."""
-        return self._count
-
-    def add(self, delta: int = 1) -> None:
-        with self._zero:
-            count = self._count + delta
-            if count < 0:
-                raise ValueError("negative WaitGroup counter")
-            self._count = count
-            if count == 0:
-                self._zero.notify_all()
-
-    def done(self) -> None:
-        self.add(-1)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        with self._zero:
-            return self._zero.wait_for(lambda: self._count == 0, timeout)
 
 
 def _new_waitgroup(WaitGroup: type) -> Any:
@@ -220,22 +194,40 @@ def _wakes_every_waiter(WaitGroup: type, waiters: int, start: int,
     workers = [Worker(waiter, i, name=f"waiter {i + 1}") for i in range(waiters)]
     for worker in workers:
         worker.start()
-    wait_until_waiting(workers, type(wg).wait)
+    counter = [start]  # the counter as the check has set it
+    try:
+        _waiters_wake_at_zero(wg, workers, baseline, results, counter, steps)
+    finally:
+        _release(wg, workers, counter[0])
+    for worker in workers:
+        worker.raise_error("wg.wait(...)")
+    returned = [results.get(i) for i in range(waiters)]
     told = f"{plural(waiters, 'thread')} called wg.wait(timeout={WAITER_TIMEOUT:g}) with " \
            f"the counter at {start}"
-    counter = start
+    expect(all(r is True for r in returned),
+           f"{told}; when it reached 0 they returned {returned!r}; each should return True.")
+
+
+def _waiters_wake_at_zero(wg: Any, workers: list[Worker], baseline: Baseline,
+                          results: dict[int, object], counter: list[int],
+                          steps: list[int]) -> None:
+    waiters = len(workers)
+    wait_until_waiting(workers, type(wg).wait)
+    told = f"{plural(waiters, 'thread')} called wg.wait(timeout={WAITER_TIMEOUT:g}) with " \
+           f"the counter at {counter[0]}"
     for delta in steps[:-1]:
         _step(wg, delta)
-        counter += delta
+        counter[0] += delta
         time.sleep(SETTLE)
         early = {i: results[i] for i in results}
         expect(not early,
-               f"{told}; then the counter went down to {counter}, and "
+               f"{told}; then the counter went down to {counter[0]}, and "
                f"{plural(len(early), 'waiter')} returned {sorted(early.values(), key=repr)!r} "
                "at once. Waiters must keep waiting until the counter is 0 or their "
                "timeout runs out: a wake-up is a reason to look at the counter again, "
                "not to return.")
     _step(wg, steps[-1])
+    counter[0] += steps[-1]
     try:
         baseline.expect_gone(EXIT_DEADLINE, what="the check")
     except LeakError as leak:
@@ -243,11 +235,23 @@ def _wakes_every_waiter(WaitGroup: type, waiters: int, start: int,
             f"{told}; then it reached 0, but {len(leak.leaked)} of the {waiters} waiters "
             f"were still waiting {EXIT_DEADLINE:g} s later. Reaching 0 must release every "
             "waiter: notify_all(), not notify().\n" + str(leak)) from None
-    for worker in workers:
-        worker.raise_error("wg.wait(...)")
-    returned = [results.get(i) for i in range(waiters)]
-    expect(all(r is True for r in returned),
-           f"{told}; when it reached 0 they returned {returned!r}; each should return True.")
+
+
+def _release(wg: Any, workers: list[Worker], counter: int) -> None:
+    """After a failed case, let the waiters a wrong answer left waiting go, so
+    no thread of the check outlives it: count down to 0, then take the counter
+    to 1 and back to 0 until each has been woken (notify() wakes only one)."""
+    if not any(real_is_alive(w) for w in workers):
+        return
+    for _ in range(max(counter, 0)):
+        _quietly(wg.done)
+    for _ in range(len(workers) * 3):
+        if not any(real_is_alive(w) for w in workers):
+            return
+        _quietly(lambda: wg.add(1))
+        _quietly(wg.done)
+        for worker in workers:
+            worker.join(0.02)
 
 
 def _step(wg: Any, delta: int) -> None:
@@ -257,97 +261,106 @@ def _step(wg: Any, delta: int) -> None:
 
 # --- waitgroup: many threads at once ------------------------------------------------------
 
-def _switch_at_every_step(codes: frozenset[CodeType]) -> Callable:
-    """A trace function that runs between any two bytecodes of ``codes``.
+RACE_STARTUP = 5.0  # the race test's child process: its start-up, on a busy machine
 
-    CPython hands the GIL to another thread only at certain points (calls,
-    loops), so a read-modify-write without a lock often survives plain
-    hammering. A Python trace function is such a point: traced per bytecode,
-    the answer's methods can be interrupted anywhere, as a faster machine, a
-    later Python or a free-threaded build may do any day.
-    """
-    def every_step(frame: FrameType, event: str, arg: object) -> Callable:
-        return every_step
 
-    def on_call(frame: FrameType, event: str, arg: object) -> Callable | None:
-        if frame.f_code in codes:
-            frame.f_trace_opcodes = True
-            return every_step
+def _told(threads: int, rounds: int) -> str:
+    return (f"{threads} threads each called wg.add(1) {rounds} times, all at once, then "
+            "wg.done() as many times")
+
+
+LOST_UPDATE = ("Two threads read the same counter value and both wrote back their own "
+               "result, so one update was lost. Read, check and write the counter while "
+               "holding the Condition's lock, all in one `with` block.")
+
+
+def _where(stack: list, fallback: str = "an unknown line") -> str:
+    locations = tuple(Location(str(f), int(n), str(name)) for f, n, name in stack)
+    line = learners_line(locations) or (locations[-1] if locations else None)
+    return line.describe() if line else fallback
+
+
+def _race_verdict(report: dict[str, Any], WaitGroup: type, threads: int, rounds: int,
+                  budget: float) -> str | None:
+    """The learner's message for what the race test's child reported; None if passed."""
+    told = _told(threads, rounds)
+    outcome = report.get("outcome")
+    if outcome == "passed":
         return None
-    return on_call
+    if outcome == "lost":
+        counter = report.get("counter")
+        if counter and isinstance(counter[1], int):
+            name, value = counter
+            which = ("some of the done() calls were lost" if value > 0 else
+                     "some of the add(1) calls were lost, and done() then took the counter "
+                     "below 0 without complaint")
+            seen = f" (self.{name} ended at {value}: {which})"
+        else:
+            seen = ""
+        return (f"{told}; afterwards the counter should be 0, but wg.wait(timeout=0) "
+                f"returned {report.get('got')}{seen}. {LOST_UPDATE}")
+    if outcome == "error":
+        kind, message, call = report.get("type"), report.get("message"), report.get("call")
+        where = _where(report.get("stack") or [])
+        if kind == "ValueError" and report.get("phase") == "done":
+            return (f"{told}; wg.done() raised ValueError ({message}) in "
+                    f"{plural(report.get('threads', 1), 'thread')}, though no thread called "
+                    "done() more often than add(1): some of the add(1) calls were lost, so "
+                    f"the counter reached 0 too soon. {LOST_UPDATE}")
+        if kind == "NotImplementedError":
+            return f"{call} is not written yet (it raises NotImplementedError at {where})."
+        return (f"In the race test ({told}), {call} raised {kind}: {message}\n"
+                f"  at {where}")
+    if outcome == "stuck":
+        phase = {"add": "wg.add(1)", "done": "wg.done()"}.get(report.get("phase", ""),
+                                                              "wg.add(1) / wg.done()")
+        return (f"{told}; {plural(report.get('threads', 0), 'thread')} had not finished "
+                f"{CALL_DEADLINE:g} s later. One was stuck in {phase} at "
+                f"{_where(report.get('stack') or [])}. Look for a lock taken and never "
+                "released (take it with `with`), a lock taken twice (a Lock is not "
+                "re-entrant), or a loop that never ends.")
+    if outcome == "wait_stuck":
+        return (f"{told}; afterwards wg.wait(timeout=0) did not return within "
+                f"{AT_ONCE:g} s (at {_where(report.get('stack') or [])}).")
+    if outcome == "left_behind":
+        return _left_behind(WaitGroup, report.get("names") or [])
+    if outcome == "killed":
+        return (f"The race test ({told}, in a separate Python process) did not finish "
+                f"within {budget:g} s and was stopped. A correct WaitGroup takes well under "
+                "a second per round: look for a loop that waits without a timeout, or a "
+                "lock taken twice.")
+    status = report.get("returncode")
+    return ("The race test could not run: its separate Python process "
+            + ("could not start" if status is None else
+               f"ended without a report (exit status {status})") + ".\n"
+            + "\n".join(report.get("stderr") or []))
 
 
-def methods_code(cls: type) -> frozenset[CodeType]:
-    codes = set()
-    for klass in cls.__mro__[:-1]:
-        for value in vars(klass).values():
-            func = value.fget if isinstance(value, property) else value
-            code = getattr(func, "__code__", None)
-            if code is not None:
-                codes.add(code)
-    return frozenset(codes)
-
-
-def hammer(WaitGroup: type, threads: int, rounds: int) -> tuple[Any, list[Worker]]:
-    """``threads`` threads each call add(1) then done(), ``rounds`` times, at once."""
-    wg = _new_waitgroup(WaitGroup)
-    tracer = _switch_at_every_step(methods_code(WaitGroup))
-    start_together = threading.Barrier(threads, timeout=CALL_DEADLINE)
-
-    def add_and_done() -> None:
-        sys.settrace(tracer)  # this thread only
-        try:
-            # All add, then all count down: a lost add cannot be cancelled by a
-            # lost done, so any lost update shows at the end.
-            start_together.wait()
-            for _ in range(rounds):
-                wg.add(1)
-            start_together.wait()
-            for _ in range(rounds):
-                wg.done()
-        except BaseException:
-            start_together.abort()  # the others must not wait for this one
-            raise
-        finally:
-            sys.settrace(None)
-
-    workers = [Worker(add_and_done, name=f"adder {i + 1}") for i in range(threads)]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(CALL_DEADLINE)
-    finally:
-        sys.setswitchinterval(interval)
-    return wg, workers
+def _left_behind(WaitGroup: type, names: list[str]) -> str:
+    return (f"The race test runs {WaitGroup.__name__} in a separate Python process, so that "
+            "hammering it cannot slow down or hang this notebook: it takes the source of "
+            "your class statement there, with the modules it uses. Your class also uses "
+            f"{', '.join(names)}, defined elsewhere in the notebook, which cannot be taken "
+            "along: make it part of the class (a method, or an attribute set in __init__).")
 
 
 def _no_lost_updates(WaitGroup: type, threads: int, rounds: int, trials: int) -> None:
-    told = (f"{threads} threads each called wg.add(1) {rounds} times, all at once, then "
-            "wg.done() as many times")
-    advice = ("Two threads read the same counter value and both wrote back their own "
-              "result, so one update was lost. Read, check and write the counter while "
-              "holding the Condition's lock, all in one `with` block.")
-    for _ in range(trials):
-        wg, workers = hammer(WaitGroup, threads, rounds)
-        stuck = [w for w in workers if real_is_alive(w)]
-        expect(not stuck, f"{told}; {plural(len(stuck), 'thread')} had not finished "
-               f"{CALL_DEADLINE:g} s later.")
-        failed = sorted((w for w in workers if w.error is not None),
-                        key=lambda w: isinstance(w.error, threading.BrokenBarrierError))
-        if failed:
-            error = failed[0].error
-            if isinstance(error, ValueError):
-                raise CheckFailed(f"{told}; wg.done() raised ValueError ({error}) in "
-                                  f"{plural(len(failed), 'thread')}, though no thread called "
-                                  f"done() more often than add(1). {advice}")
-            failed[0].raise_error("wg.add(1) / wg.done()")
-        got = call_answer(functools.partial(wg.wait, timeout=0), what="wg.wait(timeout=0)",
-                          timeout=AT_ONCE)
-        expect(got is True, f"{told}; afterwards the counter should be 0, but "
-               f"wg.wait(timeout=0) returned {got!r}. {advice}")
+    """Hammer the class in a child process; see ``race_probe``. Nothing of it
+    (threads, trace function, switch interval) is left in this process."""
+    try:
+        request = race_request(WaitGroup)
+    except Unavailable as missing:
+        if missing.names:
+            raise CheckFailed(_left_behind(WaitGroup, missing.names)) from None
+        raise CheckFailed(
+            f"The race test runs {WaitGroup.__name__} in a separate Python process, from "
+            f"the source of its class statement, but {missing}. Define the whole class in "
+            "one `class WaitGroup:` statement in a code cell, and run that cell.") from None
+    request.update(threads=threads, rounds=rounds, trials=trials, deadline=CALL_DEADLINE,
+                   at_once=AT_ONCE)
+    budget = RACE_STARTUP + trials * (CALL_DEADLINE + AT_ONCE + 1.0)
+    verdict = _race_verdict(run_probe(request, budget), WaitGroup, threads, rounds, budget)
+    expect(verdict is None, verdict or "")
 
 
 @exercise("waitgroup", needs=("WaitGroup",))

@@ -1,0 +1,388 @@
+"""A race test of a learner's class, run in a child Python process.
+
+Finding a lost update takes unkind measures: a trace function that runs
+between any two bytecodes of the class's methods, and a switch interval of a
+microsecond, so the GIL changes hands at every chance. Inside the learner's
+kernel those measures can starve every other thread (threads left spinning
+keep the GIL for minutes), and a trace function or a switch interval left
+behind would slow down whatever runs next. So the class is taken to a child
+process, as source: the child runs the test and answers with one line of JSON
+on stdout; the parent kills it if it overruns. Nothing of the test stays in
+the grading process: no thread, no trace function, no changed setting.
+
+The parent's side (``race_request``, ``run_probe``) and the child's side
+(``main``, run as ``python -P race_probe.py``) share this file, which imports
+nothing outside the standard library.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import builtins
+import dis
+import importlib
+import json
+import linecache
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import types
+from types import CodeType, FrameType
+from typing import Any, Callable
+
+
+
+class Unavailable(Exception):
+    """The class cannot be taken to a child process; the message says why."""
+
+    def __init__(self, message: str, names: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.names = names or []
+
+
+# --- the parent's side: the class, as source, with what it uses ---------------------------
+
+def _by_reference(value: Any) -> tuple[str, str] | None:
+    """``(module, qualname)`` when importing them gives ``value`` back."""
+    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str) or module == "__main__" \
+            or "<locals>" in qualname:
+        return None
+    try:
+        found: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError):
+        return None
+    return (module, qualname) if found is value else None
+
+
+def _functions(cls: type) -> list[types.FunctionType]:
+    found = []
+    for value in vars(cls).values():
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        if isinstance(value, property):
+            found.extend(f for f in (value.fget, value.fset, value.fdel) if f is not None)
+        elif isinstance(value, types.FunctionType):
+            found.append(value)
+    return [f for f in found if isinstance(f, types.FunctionType)]
+
+
+def class_source(cls: type) -> tuple[str, str, int]:
+    """The class statement that made ``cls``: ``(source, filename, first line)``.
+
+    Found from the file its methods were compiled from (a notebook cell is in
+    ``linecache``), since ``inspect.getsource`` cannot find a class defined
+    in a notebook cell.
+    """
+    functions = _functions(cls)
+    if not functions:
+        raise Unavailable(f"{cls.__name__} defines no methods of its own")
+    filename = functions[0].__code__.co_filename
+    lines = linecache.getlines(filename)
+    try:
+        tree = ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        tree = None
+    first = functions[0].__code__.co_firstlineno
+    spans = [] if tree is None else [
+        (min([node.lineno] + [d.lineno for d in node.decorator_list]), node.end_lineno or 0)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef) and node.name == cls.__name__
+        and node.lineno <= first <= (node.end_lineno or 0)]
+    if not spans:
+        raise Unavailable(f"the source of class {cls.__name__} cannot be found")
+    start, end = max(spans)  # the innermost, should classes of that name be nested
+    for function in functions:
+        code = function.__code__
+        if code.co_filename != filename or not start <= code.co_firstlineno <= end:
+            raise Unavailable(f"{cls.__name__}.{function.__name__} was defined outside "
+                              f"the class statement")
+    return textwrap.dedent("".join(lines[start - 1:end])), filename, start
+
+
+_LOADS = {"LOAD_GLOBAL", "LOAD_NAME", "LOAD_FROM_DICT_OR_GLOBALS"}
+
+
+def names_used(code: CodeType) -> set[str]:
+    """The global names ``code`` and the code inside it read."""
+    stored = {i.argval for i in dis.get_instructions(code) if i.opname == "STORE_NAME"}
+    used = {i.argval for i in dis.get_instructions(code)
+            if i.opname in _LOADS and not (i.opname != "LOAD_GLOBAL" and i.argval in stored)}
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            used |= names_used(const)
+    return {name for name in used if isinstance(name, str)}
+
+
+def race_request(cls: type) -> dict[str, Any]:
+    """What the child needs to rebuild ``cls``; ``Unavailable`` if it cannot."""
+    where = _by_reference(cls)
+    if where is not None:  # a class from an importable module: the child imports it
+        return {"import": where}
+    source, filename, first = class_source(cls)
+    code = compile("\n" * (first - 1) + source, filename, "exec")
+    scope = _functions(cls)[0].__globals__
+    carried: dict[str, dict[str, str]] = {}
+    left_behind = []
+    for name in sorted(names_used(code) - {cls.__name__}):
+        if name.startswith("__") and name.endswith("__"):
+            continue
+        if name not in scope:
+            continue  # a builtin, or a name the notebook lacks too
+        value = scope[name]
+        if isinstance(value, types.ModuleType):
+            carried[name] = {"module": value.__name__}
+        elif isinstance(value, (type, types.FunctionType)) and _by_reference(value) is None:
+            left_behind.append(name)  # defined in the notebook
+        else:
+            try:
+                carried[name] = {"pickle": base64.b64encode(pickle.dumps(value)).decode()}
+            except Exception:  # noqa: BLE001 - anything pickle refuses stays behind
+                left_behind.append(name)
+    if left_behind:
+        raise Unavailable(f"{cls.__name__} uses {', '.join(left_behind)}, defined elsewhere "
+                          "in the notebook", left_behind)
+    return {"source": source, "filename": filename, "first": first,
+            "class_name": cls.__name__, "globals": carried}
+
+
+def run_probe(request: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Run the child with ``request``; its report, or ``{"outcome": "killed"}``
+    after ``timeout`` s, or ``{"outcome": "crashed"}``."""
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-P", os.path.abspath(__file__)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except OSError as error:
+        return {"outcome": "crashed", "returncode": None, "stderr": [str(error)]}
+    try:
+        out, err = process.communicate(json.dumps(request), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        return {"outcome": "killed"}
+    except BaseException:  # interrupted (the learner pressed stop): no child left behind
+        process.kill()
+        process.communicate()
+        raise
+    lines = out.strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, ValueError):
+        return {"outcome": "crashed", "returncode": process.returncode,
+                "stderr": err.strip().splitlines()[-5:]}
+
+
+# --- the child's side ------------------------------------------------------------------------
+
+Stack = list[list[Any]]  # [filename, line number, function], outermost first
+
+
+def _stack_of_error(error: BaseException) -> Stack:
+    import traceback
+    return [[f.filename, f.lineno or 0, f.name] for f in traceback.extract_tb(error.__traceback__)]
+
+
+def _stack_of_frame(frame: FrameType | None) -> Stack:
+    stack = []
+    while frame is not None:
+        stack.append([frame.f_code.co_filename, frame.f_lineno or 0, frame.f_code.co_name])
+        frame = frame.f_back
+    return stack[::-1]
+
+
+def _error(error: BaseException, **more: Any) -> dict[str, Any]:
+    return {"type": type(error).__name__, "message": str(error),
+            "stack": _stack_of_error(error), **more}
+
+
+def switch_at_every_step(codes: frozenset[CodeType]) -> Callable:
+    """A trace function that runs between any two bytecodes of ``codes``.
+
+    CPython hands the GIL to another thread only at certain points (calls,
+    loops), so a read-modify-write without a lock often survives plain
+    hammering. A Python trace function is such a point: traced per bytecode,
+    the answer's methods can be interrupted anywhere, as a faster machine, a
+    later Python or a free-threaded build may do any day.
+    """
+    def every_step(frame: FrameType, event: str, arg: object) -> Callable:
+        return every_step
+
+    def on_call(frame: FrameType, event: str, arg: object) -> Callable | None:
+        if frame.f_code in codes:
+            frame.f_trace_opcodes = True
+            return every_step
+        return None
+    return on_call
+
+
+def methods_code(cls: type) -> frozenset[CodeType]:
+    codes = set()
+    for klass in cls.__mro__[:-1]:
+        for value in vars(klass).values():
+            if isinstance(value, (staticmethod, classmethod)):
+                value = value.__func__
+            func = value.fget if isinstance(value, property) else value
+            code = getattr(func, "__code__", None)
+            if code is not None:
+                codes.add(code)
+    return frozenset(codes)
+
+
+class _Adder(threading.Thread):
+    def __init__(self, work: Callable[["_Adder"], None], index: int) -> None:
+        super().__init__(name=f"adder {index + 1}", daemon=True)
+        self.work = work
+        self.phase = "start"
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.work(self)
+        except BaseException as error:  # noqa: BLE001 - reported to the parent
+            self.error = error
+
+
+def _counter_of(wg: Any) -> list[Any] | None:
+    """``[attribute, value]`` of the one int attribute of ``wg``, if one."""
+    try:
+        ints = [[k, v] for k, v in vars(wg).items()
+                if isinstance(v, int) and not isinstance(v, bool)]
+    except TypeError:
+        return None
+    return ints[0] if len(ints) == 1 else None
+
+
+def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
+           at_once: float) -> dict[str, Any] | None:
+    """``threads`` threads each call add(1) ``rounds`` times, all at once, then
+    done() as often; None if the counter ends at 0, else what went wrong."""
+    try:
+        wg = WaitGroup()
+    except Exception as error:  # noqa: BLE001
+        return {"outcome": "error", **_error(error, call="WaitGroup()")}
+    tracer = switch_at_every_step(methods_code(WaitGroup))
+    start_together = threading.Barrier(threads, timeout=deadline)
+
+    def add_and_done(me: _Adder) -> None:
+        sys.settrace(tracer)  # this thread only
+        try:
+            # All add, then all count down: a lost add cannot be cancelled by a
+            # lost done, so any lost update shows at the end.
+            start_together.wait()
+            me.phase = "add"
+            for _ in range(rounds):
+                wg.add(1)
+            me.phase = "between"
+            start_together.wait()
+            me.phase = "done"
+            for _ in range(rounds):
+                wg.done()
+            me.phase = "end"
+        except BaseException:
+            start_together.abort()  # the others must not wait for this one
+            raise
+        finally:
+            sys.settrace(None)
+
+    workers = [_Adder(add_and_done, i) for i in range(threads)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for worker in workers:
+            worker.start()
+        end = time.monotonic() + deadline
+        for worker in workers:
+            worker.join(max(0.0, end - time.monotonic()))
+    finally:
+        sys.setswitchinterval(interval)
+    stuck = [w for w in workers if w.is_alive()]
+    if stuck:
+        frames = sys._current_frames()
+        return {"outcome": "stuck", "threads": len(stuck), "phase": stuck[0].phase,
+                "stack": _stack_of_frame(frames.get(stuck[0].ident))}
+    failed = sorted((w for w in workers if w.error is not None),
+                    key=lambda w: isinstance(w.error, threading.BrokenBarrierError))
+    if failed:
+        first = failed[0]
+        assert first.error is not None
+        return {"outcome": "error", "threads": len(failed),
+                **_error(first.error, call="wg.done()" if first.phase == "done"
+                         else "wg.add(1)" if first.phase == "add" else "wg.add(1) / wg.done()",
+                         phase=first.phase)}
+    got: dict[str, Any] = {}
+
+    def final_wait() -> None:
+        try:
+            got["value"] = wg.wait(timeout=0)
+        except BaseException as error:  # noqa: BLE001
+            got["error"] = error
+    waiter = threading.Thread(target=final_wait, daemon=True)
+    waiter.start()
+    waiter.join(at_once)
+    if waiter.is_alive():
+        return {"outcome": "wait_stuck", "stack": _stack_of_frame(
+            sys._current_frames().get(waiter.ident))}
+    if "error" in got:
+        return {"outcome": "error", "threads": 1,
+                **_error(got["error"], call="wg.wait(timeout=0)", phase="wait")}
+    if got["value"] is not True:
+        return {"outcome": "lost", "got": repr(got["value"]), "counter": _counter_of(wg)}
+    return None
+
+
+def _rebuild(request: dict[str, Any]) -> type | dict[str, Any]:
+    if "import" in request:
+        module, qualname = request["import"]
+        found: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+        return found
+    scope: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+    left_behind = []
+    for name, how in request["globals"].items():
+        try:
+            scope[name] = (importlib.import_module(how["module"]) if "module" in how
+                           else pickle.loads(base64.b64decode(how["pickle"])))
+        except Exception:  # noqa: BLE001 - say which name could not be carried
+            left_behind.append(name)
+    if left_behind:
+        return {"outcome": "left_behind", "names": left_behind}
+    code = compile("\n" * (request["first"] - 1) + request["source"], request["filename"],
+                   "exec")
+    try:
+        exec(code, scope)
+    except Exception as error:  # noqa: BLE001
+        return {"outcome": "error", **_error(error, call=f"class {request['class_name']}")}
+    return scope[request["class_name"]]
+
+
+def main() -> None:
+    request = json.loads(sys.stdin.read())
+    report_to = os.fdopen(os.dup(1), "w")
+    sys.stdout = sys.stderr  # the learner's prints must not get in the report's way
+    report: dict[str, Any] = {"outcome": "passed"}
+    WaitGroup = _rebuild(request)
+    if isinstance(WaitGroup, dict):
+        report = WaitGroup
+    else:
+        for trial in range(request["trials"]):
+            found = hammer(WaitGroup, request["threads"], request["rounds"],
+                           request["deadline"], request["at_once"])
+            if found is not None:
+                report = {**found, "trial": trial + 1}
+                break
+    report_to.write(json.dumps(report) + "\n")
+    report_to.flush()
+    os._exit(0)  # threads stuck in the learner's code must not delay the exit
+
+
+if __name__ == "__main__":
+    main()
