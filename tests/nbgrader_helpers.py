@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
 
-from autograder.grading.nbgrader_cli import nbgrader
+from autograder.grading.nbgrader_cli import nbgrader, tool_env
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = object()  # "use the reference solution for this cell"
@@ -78,7 +80,20 @@ class Course:
     def submit_reference(self, student: str, lesson: str) -> Path:
         return self.submit(student, lesson, {k: REFERENCE for k in reference_answers(lesson)})
 
+    def batch_grade(self, *lessons: str, workers: int = 2, feedback: bool = False,
+                    timeout: float = 1200):
+        """The instructor's path: the course's parallel batch grader, which
+        grades with nbgrader itself (its equivalence with sequential
+        `nbgrader autograde` is tested in test_batch_grading.py)."""
+        command = [sys.executable, "-m", "autograder.grading.batch", *lessons, "--course",
+                   str(self.root), "--workers", str(workers), "--no-progress"]
+        if not feedback:
+            command.append("--no-feedback")
+        return subprocess.run(command, env=tool_env(), capture_output=True, text=True,
+                              timeout=timeout)
+
     def autograde(self, lesson: str, timeout: float = 600):
+        """Plain sequential `nbgrader autograde`."""
         return nbgrader("autograde", lesson, "--force", "--create", cwd=self.root,
                         check=False, timeout=timeout)
 

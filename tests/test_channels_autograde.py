@@ -25,7 +25,7 @@ def graded(tmp_path_factory):
         student = f"wrong{number:02d}"
         course.submit(student, LESSON, {grade_id: reference + "\n" + source})
         students[student] = (mistake, failing)
-    done = course.autograde(LESSON)
+    done = course.batch_grade(LESSON)
     return course, students, done
 
 

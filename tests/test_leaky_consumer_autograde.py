@@ -26,7 +26,7 @@ def graded(tmp_path_factory):
     for number, (grade_id, source) in enumerate(RIGHT[v] for v in sorted(RIGHT)):
         answers = {cell: REFERENCE for cell in reference_answers(LESSON)}
         course.submit(f"right{number:02d}", LESSON, dict(answers, **{grade_id: source}))
-    done = course.autograde(LESSON)
+    done = course.batch_grade(LESSON)
     return course, students, done
 
 

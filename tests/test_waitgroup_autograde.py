@@ -20,7 +20,7 @@ def graded(tmp_path_factory):
         answers = {cell: REFERENCE for cell in reference_answers(LESSON)}
         course.submit(student, LESSON, dict(answers, **{grade_id: source}))
         students[student] = (mistake, failing)
-    done = course.autograde(LESSON)
+    done = course.batch_grade(LESSON)
     return course, students, done
 
 

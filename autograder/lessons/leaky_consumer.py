@@ -37,7 +37,8 @@ class PileUp:
                 (self.virtual_kib[-1] - self.virtual_kib[0]) / added)
 
 
-def measure_pile_up(words: int = 200, every: int = 10, on_sample=None) -> PileUp:
+def measure_pile_up(words: int = 200, every: int = 10, on_sample=None,
+                    exit_wait: float = 1.0) -> PileUp:
     """Feed program A ``words`` words; sample its threads and memory as they pile up.
 
     Then end its input and see whether it exits. It cannot: its consumers
@@ -60,7 +61,7 @@ def measure_pile_up(words: int = 200, every: int = 10, on_sample=None) -> PileUp
                     on_sample(result)
         program.stdin.close()  # end of input: main() returns
         try:
-            program.wait(timeout=1.0)
+            program.wait(timeout=exit_wait)
             result.exited_after_input_ended = True
         except Exception:  # noqa: BLE001 - TimeoutExpired: still running
             result.exited_after_input_ended = False
