@@ -87,9 +87,11 @@ HOSTILE = {
     "segfault through ctypes": Hostile(
         cells={"robust_stop": "import ctypes\nctypes.string_at(0)\n"},
         scores=dict(FULL, test_robust_stop=0), incident="crash"),
+    # One allocation past the sandbox's limit: MemoryError at once, not a
+    # machine brought to its knees (a gradual hog is bounded the same way).
     "memory hog": Hostile(
         cells={"consumer_exit": "def consumer(ch, out):\n"
-                                "    hog = [bytearray(2**30) for _ in range(64)]\n"},
+                                "    hog = bytearray(64 * 2**30)\n"},
         scores=dict(FULL, test_consumer_exit=0)),
     "flood of output": Hostile(cells={"consumer_exit": "REFERENCE+\nprint('x' * 50_000_000)\n"},
                                incident="output"),

@@ -1,0 +1,1 @@
+"""What grading costs, and how it scales: ``python -m benchmarks.run`` (``make bench``)."""
