@@ -108,3 +108,73 @@ class Course:
         with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
             notebook = gradebook.find_notebook(lesson, lesson)
             return {cell.name: cell.max_score for cell in notebook.grade_cells}
+
+
+def with_reference(lesson: str, answers: dict[str, str]) -> dict[str, object]:
+    """Every answer cell as in the reference, but for ``answers``."""
+    return dict({cell: REFERENCE for cell in reference_answers(lesson)}, **answers)
+
+
+@dataclass
+class GradedLesson:
+    """A lesson's corpus, batch-graded: the reference, an untouched notebook,
+    each mistake (with the tests it must lose) and each right variant."""
+
+    course: Course
+    lesson: str
+    done: subprocess.CompletedProcess
+    mistakes: dict[str, tuple[str, frozenset[str]]]  # student -> (mistake, tests lost)
+    variants: dict[str, str]  # student -> variant
+
+    @classmethod
+    def grade(cls, where: Path, lesson: str,
+              mistakes: dict[str, tuple[dict[str, str], frozenset[str] | str]],
+              variants: dict[str, dict[str, str]] | None = None) -> "GradedLesson":
+        course = Course.create(where, lesson)
+        course.submit_reference("reference", lesson)
+        course.submit("untouched", lesson)
+        lost, right = {}, {}
+        for number, (mistake, (answers, failing)) in enumerate(sorted(mistakes.items())):
+            student = f"wrong{number:02d}"
+            course.submit(student, lesson, with_reference(lesson, answers))
+            lost[student] = (mistake, frozenset([failing] if isinstance(failing, str)
+                                                else failing))
+        for number, (variant, answers) in enumerate(sorted((variants or {}).items())):
+            student = f"right{number:02d}"
+            course.submit(student, lesson, with_reference(lesson, answers))
+            right[student] = variant
+        return cls(course, lesson, course.batch_grade(lesson), lost, right)
+
+    def tests(self, scores: dict[str, float]) -> dict[str, float]:
+        """Only the autograded test cells (written answers are read by a person)."""
+        return {cell: points for cell, points in scores.items() if cell.startswith("test_")}
+
+    def full(self) -> dict[str, float]:
+        return self.tests(self.course.max_scores(self.lesson))
+
+    def scores(self, student: str) -> dict[str, float]:
+        return self.tests(self.course.scores(student, self.lesson))
+
+
+class LessonGradingTests:
+    """The end-to-end tests every lesson gets: subclass it as ``Test...`` with
+    a class-scoped ``graded`` fixture returning a GradedLesson."""
+
+    def test_the_batch_completes(self, graded):
+        assert graded.done.returncode == 0, graded.done.stderr[-3000:]
+
+    def test_reference_gets_full_marks(self, graded):
+        assert graded.scores("reference") == graded.full() != {}
+
+    def test_untouched_notebook_gets_zero(self, graded):
+        assert set(graded.scores("untouched").values()) == {0}
+
+    def test_each_mistake_loses_exactly_its_tests(self, graded):
+        for student, (mistake, lost) in graded.mistakes.items():
+            expected = {test: 0 if test in lost else points
+                        for test, points in graded.full().items()}
+            assert graded.scores(student) == expected, mistake
+
+    def test_right_answers_written_differently_get_full_marks(self, graded):
+        for student, variant in graded.variants.items():
+            assert graded.scores(student) == graded.full(), variant

@@ -1,47 +1,22 @@
-"""Lesson 02 through real `nbgrader generate_assignment` and `nbgrader autograde`."""
+"""Lesson 02 graded end to end: real nbgrader, through the course's batch grader."""
 
 import pytest
 
 from answers.socket_reader_cells import CELLS
-from nbgrader_helpers import Course
+from nbgrader_helpers import GradedLesson, LessonGradingTests
 
 LESSON = "02_socket_reader"
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = Course.create(tmp_path_factory.mktemp("lesson02"), LESSON)
-    course.submit_reference("reference", LESSON)
-    course.submit("untouched", LESSON)
-    students = {}
-    for number, (mistake, (source, failing)) in enumerate(sorted(CELLS.items())):
-        student = f"wrong{number:02d}"
-        course.submit(student, LESSON, {"socket_shutdown": source})
-        students[student] = (mistake, failing)
-    done = course.batch_grade(LESSON)
-    return course, students, done
+class TestLesson02(LessonGradingTests):
+    @pytest.fixture(scope="class")
+    @classmethod
+    def graded(cls, tmp_path_factory):
+        return GradedLesson.grade(
+            tmp_path_factory.mktemp("lesson02"), LESSON,
+            mistakes={m: ({"socket_shutdown": source}, frozenset(failing))
+                      for m, (source, failing) in CELLS.items()})
 
-
-def test_the_batch_completes(graded):
-    _, _, done = graded
-    assert done.returncode == 0, done.stderr[-3000:]
-
-
-def test_reference_gets_full_marks(graded):
-    course, _, _ = graded
-    assert course.scores("reference", LESSON) == course.max_scores(LESSON)
-    assert set(course.max_scores(LESSON)) == {"test_local_close", "test_peer_close"}
-
-
-def test_untouched_notebook_gets_zero(graded):
-    course, _, _ = graded
-    assert set(course.scores("untouched", LESSON).values()) == {0}
-
-
-def test_each_mistake_loses_exactly_its_tests(graded):
-    course, students, _ = graded
-    full = course.max_scores(LESSON)
-    for student, (mistake, failing) in students.items():
-        expected = {name: 0 if name in failing else points for name, points in full.items()}
-        assert course.scores(student, LESSON) == expected, mistake
+    def test_one_answer_is_checked_by_two_tests(self, graded):
+        assert set(graded.full()) == {"test_local_close", "test_peer_close"}
