@@ -229,18 +229,9 @@ def bench_worst_case(sizes: Sizes, course: Course) -> dict:
 
 def gradebook_grades(course: Path) -> dict[str, dict]:
     """student/assignment -> cell -> (auto, manual, needs manual grade)."""
-    from nbgrader.api import Gradebook
-    found = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "goroutine-leaks") as gb:
-        for assignment in gb.assignments:
-            for submission in assignment.submissions:
-                cells = {}
-                for notebook in submission.notebooks:
-                    for grade in notebook.grades:
-                        cells[grade.name] = [grade.auto_score, grade.manual_score,
-                                             grade.needs_manual_grade]
-                found[f"{submission.student.id}/{assignment.name}"] = cells
-    return found
+    from autograder.grading.batch import all_grades
+    return {f"{student}/{assignment}": {cell: list(scores) for cell, scores in cells.items()}
+            for (student, assignment), cells in all_grades(course).items()}
 
 
 def demo_copy(where: Path, lessons: list[str] | None, students: list[str] | None) -> Path:

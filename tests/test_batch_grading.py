@@ -20,10 +20,9 @@ from pathlib import Path
 
 import psutil
 import pytest
-from nbgrader.api import Gradebook
 
 from autograder.grading import demo_class
-from autograder.grading.batch import EXPORTS, LEDGER_NAME
+from autograder.grading.batch import EXPORTS, LEDGER_NAME, all_grades
 from autograder.grading.nbgrader_cli import nbgrader, tool_env
 
 pytestmark = pytest.mark.slow
@@ -44,19 +43,7 @@ def batch_command(course: Path, *args: str) -> list[str]:
             "--no-progress", *args]
 
 
-def grades(course: Path) -> dict[tuple[str, str], dict]:
-    """Every grade in the gradebook: (student, assignment) -> cell -> scores."""
-    found = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "goroutine-leaks") as gb:
-        for assignment in gb.assignments:
-            for submission in assignment.submissions:
-                cells = {}
-                for notebook in submission.notebooks:
-                    for grade in notebook.grades:
-                        cells[grade.name] = (grade.auto_score, grade.manual_score,
-                                             grade.needs_manual_grade)
-                found[(submission.student.id, assignment.name)] = cells
-    return found
+grades = all_grades  # every grade: (student, assignment) -> cell -> scores
 
 
 @pytest.fixture(scope="module")

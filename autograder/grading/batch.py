@@ -452,6 +452,22 @@ def _progress(total: int, enabled: bool):
 # After the batch
 
 
+def all_grades(course: Path) -> dict[tuple[str, str], dict[str, tuple]]:
+    """Every grade in a course's SQLite gradebook, to compare two gradings:
+    (student, assignment) -> cell -> (auto score, manual score, needs manual grade)."""
+    from nbgrader.api import Gradebook
+
+    found = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "goroutine-leaks") as gb:
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                found[(submission.student.id, assignment.name)] = {
+                    grade.name: (grade.auto_score, grade.manual_score,
+                                 grade.needs_manual_grade)
+                    for notebook in submission.notebooks for grade in notebook.grades}
+    return found
+
+
 def export_grades(course: Path, to: Path | None = None) -> Path:
     """nbgrader's CSV export of the whole gradebook."""
     from nbgrader.plugins.export import CsvExportPlugin
