@@ -280,8 +280,10 @@ def plot_stop_methods(results: list[StopMeasurement], give_up_ms: float = 500.0)
             slow.annotate(f" {r.latency_ms:.2g} ms", (r.latency_ms, row), va="center")
         else:
             slow.barh(row, give_up_ms, color="white", edgecolor="tab:red", hatch="//")
-            slow.annotate(f" still asleep after {give_up_ms:.0f} ms", (give_up_ms, row),
-                          va="center", color="tab:red")
+            # Inside the bar, ending at it: outside, it would run into the next panel.
+            slow.annotate(f"still asleep after {give_up_ms:.0f} ms ", (give_up_ms, row),
+                          va="center", ha="right", color="tab:red",
+                          bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     slow.set_xscale("log")
     slow.set_xlim(0.01, give_up_ms * 40)
     slow.set_xlabel("time from stop to the reader's exit (ms, log scale)")
