@@ -12,7 +12,6 @@ notebook's own solution.
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
@@ -22,19 +21,10 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
+from autograder.grading.answers import REFERENCE, reference_answers, student_notebook
 from autograder.grading.nbgrader_cli import nbgrader, tool_env
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = object()  # "use the reference solution for this cell"
-_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.M)
-
-
-def reference_answers(lesson: str) -> dict[str, str]:
-    """The source notebook's answer cells, solution markers removed."""
-    notebook = nbformat.read(ROOT / "source" / lesson / f"{lesson}.ipynb", as_version=4)
-    return {cell.metadata["nbgrader"]["grade_id"]: _MARKERS.sub("", cell.source)
-            for cell in notebook.cells
-            if cell.metadata.get("nbgrader", {}).get("solution")}
 
 
 @dataclass
@@ -62,14 +52,7 @@ class Course:
         ``edit(notebook)``, if given, may change the notebook further (delete
         or alter cells) before it is saved.
         """
-        notebook = nbformat.read(ROOT / "notebooks" / lesson / f"{lesson}.ipynb",
-                                 as_version=4)
-        reference = reference_answers(lesson)
-        for cell in notebook.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if answers and grade_id in answers:
-                source = answers[grade_id]
-                cell.source = reference[grade_id] if source is REFERENCE else source
+        notebook = student_notebook(lesson, answers)
         if edit is not None:
             edit(notebook)
         path = self.root / "submitted" / student / lesson / f"{lesson}.ipynb"

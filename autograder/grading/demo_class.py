@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import filecmp
-import re
 import shutil
 import sys
 import tempfile
@@ -23,11 +22,11 @@ from pathlib import Path
 
 import nbformat
 
+from .answers import REFERENCE, reference_answers, student_notebook
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo_class"
 LESSONS = ("01_leaky_consumer", "02_socket_reader", "03_waitgroup", "04_channels_vs_locks")
-REFERENCE = object()  # this answer cell gets the source notebook's solution
-_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
 # ---- the answers the students wrote -------------------------------------
 
@@ -195,19 +194,6 @@ def students() -> dict[str, dict[str, tuple[dict, object]]]:
 
 # ---- building ---------------------------------------------------------------
 
-_reference_cache: dict[tuple[Path, str], dict[str, str]] = {}
-
-
-def reference_answers(lesson: str, root: Path = ROOT) -> dict[str, str]:
-    key = (root, lesson)
-    if key not in _reference_cache:
-        notebook = nbformat.read(root / "source" / lesson / f"{lesson}.ipynb", as_version=4)
-        _reference_cache[key] = {
-            cell.metadata["nbgrader"]["grade_id"]: _MARKERS.sub("", cell.source).rstrip() + "\n"
-            for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("solution")}
-    return _reference_cache[key]
-
-
 def build(out: Path = DEMO, root: Path = ROOT) -> list[Path]:
     written = []
     submitted = out / "submitted"
@@ -215,14 +201,7 @@ def build(out: Path = DEMO, root: Path = ROOT) -> list[Path]:
         shutil.rmtree(submitted)
     for student, lessons in students().items():
         for lesson, (answers, edit) in lessons.items():
-            notebook = nbformat.read(root / "notebooks" / lesson / f"{lesson}.ipynb",
-                                     as_version=4)
-            reference = reference_answers(lesson, root)
-            for cell in notebook.cells:
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-                if grade_id in answers:
-                    source = answers[grade_id]
-                    cell.source = reference[grade_id] if source is REFERENCE else source
+            notebook = student_notebook(lesson, answers, root)
             if edit is not None:
                 edit(notebook)
             path = submitted / student / lesson / f"{lesson}.ipynb"

@@ -1,15 +1,12 @@
 """Wrong answers to lesson 01, each the mistake the lesson warns about.
 
 WRONG maps a name to (grade_id of the answer cell, cell source, the test it
-must fail, words its failure message must contain).
+must fail, words its failure message must contain). Answers the demo class
+ships too are taken from it, so the two cannot drift apart.
 """
 
-CONSUMER_NEVER_EXITS = '''
-def consumer(ch, out):
-    while True:
-        item = ch.get()
-        out.append(item)
-'''
+from autograder.grading.demo_class import (CONSUMER_NEVER_EXITS, CONSUMER_WITH_ITER,
+                                           SESSION_DAEMON, SESSION_FAKED_COUNTER)
 
 # Stops on 0, but first empties the queue "to tidy up".
 CONSUMER_READS_ON = '''
@@ -42,18 +39,6 @@ def run_session(words):
     return counts
 '''
 
-SESSION_DAEMON = '''
-def run_session(words):
-    ch = queue.Queue()
-    counts = []
-    for word in words:
-        if word == "exit":
-            continue
-        threading.Thread(target=consumer, args=(ch, []), daemon=True).start()
-        counts.append(threading.active_count())
-    return counts
-'''
-
 SESSION_SEED_EXIT_RULE = '''
 def run_session(words):
     ch = queue.Queue()
@@ -74,28 +59,6 @@ def run_session(words):
         ch.put(0)
     for worker in running:
         worker.join()
-    return counts
-'''
-
-# Leaks every consumer, then hides them: fakes the count and removes the
-# threads from threading's registry.
-SESSION_FAKED_COUNTER = '''
-_real_count = threading.active_count
-def run_session(words):
-    ch = queue.Queue()
-    base = _real_count()
-    running, counts = [], []
-    for word in words:
-        if word == "exit":
-            running.clear()
-            continue
-        worker = threading.Thread(target=consumer, args=(ch, []), daemon=True)
-        worker.start()
-        running.append(worker)
-        counts.append(base + len(running))
-        threading._active.pop(worker.ident, None)
-    threading.active_count = lambda: base
-    threading.enumerate = lambda: [threading.main_thread()]
     return counts
 '''
 
@@ -159,11 +122,7 @@ WRONG = {
 
 # Correct answers written differently from the reference: full marks each.
 RIGHT = {
-    "consumer with iter() and a sentinel": ("consumer_exit", '''
-def consumer(ch, out):
-    for item in iter(ch.get, 0):
-        out.append(item)
-'''),
+    "consumer with iter() and a sentinel": ("consumer_exit", CONSUMER_WITH_ITER),
     "consumer with the walrus": ("consumer_exit", '''
 def consumer(ch, out):
     while (item := ch.get()) != 0:
