@@ -1,6 +1,5 @@
 """Pins every runtime claim lesson 01 makes, using the same functions it runs."""
 
-import queue
 import threading
 
 import pytest

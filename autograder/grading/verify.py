@@ -35,9 +35,9 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
     total_timeout = Float(300.0, help="Seconds the whole re-check may take").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict):
+        if not any(is_test_cell(cell) for cell in nb.cells):
+            return nb, resources  # nothing is scored here
         cells = self._plan_cells(nb)
-        if not any(cell["test"] for cell in cells) and not any(is_test_cell(c) for c in nb.cells):
-            return nb, resources
         path = resources.get("metadata", {}).get("path") or os.getcwd()
         messages = self._run(cells, path)
         verdicts = {m["index"]: m for m in messages if "index" in m}

@@ -134,15 +134,13 @@ def _registry() -> list[threading.Thread]:
 
 def replaced_functions() -> list[str]:
     """Threading functions that are no longer the real ones, and by what."""
-    current = {
-        "threading.active_count": getattr(threading, "active_count", None),
-        "threading.enumerate": getattr(threading, "enumerate", None),
-        "threading.current_thread": getattr(threading, "current_thread", None),
-        "threading.Thread.is_alive": getattr(threading.Thread, "is_alive", None),
-        "threading.Thread.join": getattr(threading.Thread, "join", None),
-    }
-    found = [f"{name} was replaced{_by_what(func)}" for name, func in current.items()
-             if func is not REAL_FUNCTIONS[name]]
+    found = []
+    for name, real in REAL_FUNCTIONS.items():
+        owner_path, _, attribute = name.rpartition(".")
+        owner = threading.Thread if owner_path == "threading.Thread" else threading
+        current = getattr(owner, attribute, None)
+        if current is not real:
+            found.append(f"{name} was replaced{_by_what(current)}")
     if getattr(threading, "_active", None) is not _REAL_ACTIVE:
         found.append("threading._active was replaced")
     return found
