@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from answers import load
-from answers.leaky_consumer import RIGHT, WRONG
+from answers.leaky_consumer import RIGHT, SESSION_LITERAL_PORT, WRONG
 from autograder import CheckFailed, check
 from nbgrader_helpers import reference_answers
 
@@ -75,3 +75,34 @@ def test_correct_answers_written_differently_pass(variant):
     grade_id, source = RIGHT[variant]
     answers = reference_namespace(**{grade_id: source})
     check(CHECKS[f"test_{grade_id}"], hidden=True, answers=answers)
+
+
+def test_the_literal_port_hears_every_cause_in_words_it_knows(capsys):
+    """In a kernel a dozen threads run besides the consumers, so the book's
+    NumGoroutine()-1 stop values overshoot: the verdict names the surplus and
+    the missing join together, and the check's own consumer as such."""
+    release = threading.Event()
+    kernel_like = [threading.Thread(target=release.wait, daemon=True) for _ in range(8)]
+    for thread in kernel_like:
+        thread.start()
+    try:
+        with pytest.raises(CheckFailed):
+            check("run_session",
+                  answers=reference_namespace(run_session=SESSION_LITERAL_PORT))
+    finally:
+        release.set()
+    printed = capsys.readouterr().out
+    for words in ("went wrong in 3 ways", "returned while", "join it",
+                  "stop values in the queue", "the check's consumer, cleaning up for 20 ms",
+                  "target consumer() (the check's consumer)"):
+        assert words in printed, f"{words!r} missing from:\n{printed}"
+    for grader_detail in ("leaky_consumer.py", "reference_consumer", "CLEANUP_SECONDS",
+                          "_session_consumer", "<locals>"):
+        assert grader_detail not in printed, printed
+
+
+def test_the_learners_consumer_is_theirs_again_after_the_check():
+    answers = reference_namespace()
+    own = answers["consumer"]
+    check("run_session", answers=answers)
+    assert answers["consumer"] is own

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import random
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..threads import Baseline, LeakError, describe_threads
 from ..threads.leaks import census_notes
-from ..threads.census import real_active_count, real_is_alive
+from ..threads.census import REAL_FUNCTIONS, real_active_count, real_is_alive
+from ..threads.stand_ins import stand_in
 from . import exercise
 from ..threads.origins import started_threads
-from .harness import (CheckFailed, Worker, call_answer, expect, isolated, plural,
+from .harness import (CheckFailed, Worker, call_answer, expect, plural,
                       running_at_return, started_since)
 
 EXIT_DEADLINE = 1.0  # threads told to stop must be gone by then
@@ -21,14 +23,21 @@ EXIT_DEADLINE = 1.0  # threads told to stop must be gone by then
 # as real ones do: an answer that returns without waiting for them is caught
 # every time, not only when the scheduler happens to be slow.
 CLEANUP_SECONDS = 0.02
+_current_thread = REAL_FUNCTIONS["threading.current_thread"]  # learner code may replace it
 
 
+@stand_in(f"cleaning up for {CLEANUP_SECONDS * 1000:g} ms")
+def _clean_up() -> None:
+    time.sleep(CLEANUP_SECONDS)
+
+
+@stand_in("the check's consumer")
 def reference_consumer(ch: queue.Queue, out: list) -> None:
     """The seed's fixed consumer, used to grade run_session on its own."""
     while True:
         item = ch.get()
         if item == 0:
-            time.sleep(CLEANUP_SECONDS)
+            _clean_up()
             return
         out.append(item)
 
@@ -104,12 +113,30 @@ def expected_offsets(words: list[str]) -> list[int]:
     return offsets
 
 
-def _session_consumer(queues: list) -> Callable[[queue.Queue, list], None]:
-    """The reference consumer, noting each queue it is given, to check them after."""
-    def consumer(ch: queue.Queue, out: list) -> None:
-        queues.append(ch)
-        reference_consumer(ch, out)
-    return consumer
+class _SessionConsumers:
+    """The reference consumer as run_session's ``consumer``, keeping a record.
+
+    Each run notes its queue (checked for surplus stop values after), the
+    thread it ran in, and its end: counts are only right if they come from
+    consumers that really ran, each in a thread of its own, and had ended
+    when run_session returned.
+    """
+
+    def __init__(self) -> None:
+        self.queues: list[queue.Queue] = []
+        self.threads: list[threading.Thread] = []  # held, so none is mistaken for another
+        self.ended = 0
+
+    def consumer(self) -> Callable[[queue.Queue, list], None]:
+        @stand_in("the check's consumer")
+        def consumer(ch: queue.Queue, out: list) -> None:
+            self.queues.append(ch)
+            self.threads.append(_current_thread())
+            try:
+                reference_consumer(ch, out)
+            finally:
+                self.ended += 1
+        return consumer
 
 
 @exercise("run_session", needs=("run_session",))
@@ -125,46 +152,141 @@ def check_run_session(answers: dict[str, Any], hidden: bool) -> str:
     return "each session counted its consumers right and left no thread behind."
 
 
+@contextlib.contextmanager
+def _consumer_swapped(answer: Callable, stand_in_consumer: Callable) -> Iterator[None]:
+    """``consumer`` in the answer's namespace is the check's one during the call.
+
+    Swapped in the notebook's namespace itself, not in a copy of run_session
+    (``harness.isolated``): a right answer may start its consumers through a
+    helper of its own, which reads ``consumer`` from that namespace too. The
+    learner's own is put back after the call.
+    """
+    scope = getattr(answer, "__globals__", None)
+    if scope is None:
+        yield
+        return
+    missing = object()
+    own = scope.get("consumer", missing)
+    scope["consumer"] = stand_in_consumer
+    try:
+        yield
+    finally:
+        if own is missing:
+            scope.pop("consumer", None)
+        else:
+            scope["consumer"] = own
+
+
 def _session_case(answer: Callable, words: list[str], attempts: int = 3) -> None:
     call = f"run_session({words!r})"
     for attempt in range(attempts):
-        queues: list[queue.Queue] = []
         # Graded with a known-good consumer, so a broken consumer costs only its own test.
-        run_session = isolated(answer, consumer=_session_consumer(queues))
+        consumers = _SessionConsumers()
         baseline = Baseline()
         others = list(dict(threading._active).values())  # type: ignore[attr-defined]
         before = {id(t) for t in started_threads()}
         start: list[int] = []
+        caller: list[threading.Thread] = []
+        ended: list[int] = []
         look, still = running_at_return(lambda: started_since(before))
-        counts = call_answer(run_session, list(words), what=call,
-                             at_start=lambda: start.append(real_active_count()),
-                             at_return=look)
+
+        def at_start() -> None:
+            caller.append(_current_thread())
+            start.append(real_active_count())
+
+        def at_return() -> None:
+            look()
+            ended.append(consumers.ended)
+        with _consumer_swapped(answer, consumers.consumer()):
+            counts = call_answer(answer, list(words), what=call, at_start=at_start,
+                                 at_return=at_return)
         if not all(real_is_alive(t) for t in others) and attempt + 1 < attempts:
             continue  # a thread from elsewhere ended meanwhile: the counts shifted
         break
+    problems = _thread_problems(baseline, still, call)
+    if not problems:  # every consumer has run its course: its record is complete
+        problems += _consumer_problems(consumers, words, caller[0], ended[0])
+    problems += _surplus_problems(consumers)
+    problems += _count_problems(counts, [start[0] + offset for offset in
+                                         expected_offsets(words)], start[0])
+    if len(problems) == 1:
+        raise CheckFailed(f"{call} {problems[0]}")
+    if problems:
+        raise CheckFailed(f"{call} went wrong in {len(problems)} ways:\n" + "\n".join(
+            f"({number}) It {problem}" for number, problem in enumerate(problems, 1)))
+
+
+def _thread_problems(baseline: Baseline, still: list[threading.Thread],
+                     call: str) -> list[str]:
+    """Threads it started, running when it returned or a second later."""
     fresh, current = baseline.new_threads()
     running = [t for t in fresh if t.thread in still]
-    expect(not running, "\n".join([
-        f"{call} returned while {plural(len(running), 'thread')} it started "
-        f"{'was' if len(running) == 1 else 'were'} still running:",
-        describe_threads(running),
-        "Nothing run_session starts may outlive the call: after sending the stop "
-        "values, wait for each consumer to finish (join it).",
-        *census_notes(current, baseline.tampering_since(current))]))
-    baseline.expect_gone(EXIT_DEADLINE, what=call)
-    expect(isinstance(counts, list),
-           f"{call} returned {counts!r}; it should return the list of recorded counts.")
-    left = [item for ch in {id(q): q for q in queues}.values() for item in _drain(ch)]
-    expect(not left,
-           f"{call} left {plural(len(left), 'stop value')} in the queue: it sent more "
-           "than there were consumers running, and the next consumer would read one "
-           "and quit at once. Send one 0 per consumer you started, not "
-           "threading.active_count() - 1.")
-    expected = [start[0] + offset for offset in expected_offsets(words)]
-    expect(counts == expected,
-           f"{call} returned {counts!r}. With {start[0]} threads running when the call "
-           f"started, the counts right after each start should be {expected!r}: "
-           "one more per consumer started, back to the start after \"exit\".")
+    if running:
+        return ["\n".join([
+            f"returned while {plural(len(running), 'thread')} it started "
+            f"{'was' if len(running) == 1 else 'were'} still running:",
+            describe_threads(running),
+            "Nothing run_session starts may outlive the call: after sending the stop "
+            "values, wait for each consumer to finish (join it).",
+            *census_notes(current, baseline.tampering_since(current))])]
+    try:
+        baseline.expect_gone(EXIT_DEADLINE, what=call)
+    except LeakError as leak:
+        return [f"did not stop everything it started.\n{leak}"]
+    return []
+
+
+def _consumer_problems(consumers: _SessionConsumers, words: list[str],
+                       caller: threading.Thread, ended: int) -> list[str]:
+    """Each word other than "exit" must have run one consumer in a new thread,
+    and every one of them must have returned by the time run_session did."""
+    wanted = sum(1 for word in words if word != "exit")
+    ran = consumers.threads
+    if len(ran) != wanted:
+        return [f"ran consumer {len(ran)} times; it should start {wanted}, one thread "
+                "per word other than \"exit\", each running consumer(ch, out). The "
+                "counts must be taken right after really starting each consumer."]
+    problems = []
+    if any(thread is caller for thread in ran):
+        problems.append("called consumer(ch, out) itself instead of starting a thread "
+                        "that runs it: threading.Thread(target=consumer, args=(ch, out)).")
+    elif len({id(thread) for thread in ran}) < len(ran):
+        problems.append(f"ran {plural(len(ran), 'consumer')} in only "
+                        f"{plural(len({id(t) for t in ran}), 'thread')}: start a new "
+                        "thread for each consumer.")
+    if ended < len(ran):
+        problems.append(f"returned before {plural(len(ran) - ended, 'consumer')} it "
+                        "started had received its stop value and returned: send one 0 "
+                        "per consumer and join each.")
+    return problems
+
+
+def _surplus_problems(consumers: _SessionConsumers) -> list[str]:
+    left = [item for ch in {id(q): q for q in consumers.queues}.values()
+            for item in _drain(ch)]
+    if not left:
+        return []
+    return [f"left {plural(len(left), 'stop value')} in the queue: it sent more "
+            "than there were consumers running, and the next consumer would read one "
+            "and quit at once. Send one 0 per consumer you started, not "
+            "threading.active_count() - 1."]
+
+
+def _count_problems(counts: object, expected: list[int], base: int) -> list[str]:
+    """A plain list of plain ints (nothing that merely compares equal), each right."""
+    if type(counts) is not list:
+        return [f"returned {counts!r}, a {type(counts).__name__}; it should return a "
+                "list (a plain list, not a subclass) of the recorded counts."]
+    bad = next((c for c in counts if type(c) is not int), None)
+    if bad is not None:
+        return [f"returned {counts!r}, which holds {bad!r}, a {type(bad).__name__}: "
+                "each count is the int threading.active_count() gives."]
+    if len(counts) == len(expected) and all(
+            got == want for got, want in zip(counts, expected)):
+        return []
+    return [f"returned {counts!r}. With {base} threads running when the call "
+            f"started, the counts right after each start should be {expected!r}: "
+            "one more per consumer started, back to the start after \"exit\"."]
 
 
 # --- robust_stop ---------------------------------------------------------------
@@ -174,17 +296,19 @@ ODD_ITEMS = [0, None, "", False, 0.0, [], "STOP", "exit", -1]
 
 
 def _reference_robust_consumer(stop: object) -> Callable[[queue.Queue, list], None]:
+    @stand_in("the check's robust_consumer")
     def robust_consumer(ch: queue.Queue, out: list) -> None:
         while True:
             item = ch.get()
             if item is stop:
-                time.sleep(CLEANUP_SECONDS)
+                _clean_up()
                 return
             out.append(item)
     return robust_consumer
 
 
 def _stubborn_consumer(release: threading.Event) -> Callable[[queue.Queue, list], None]:
+    @stand_in("the check's worker that ignores STOP")
     def ignores_stop(ch: queue.Queue, out: list) -> None:
         while not release.is_set():
             try:

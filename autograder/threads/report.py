@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import stand_ins
 from .census import LiveThread
 from .locations import innermost_library_call, learners_line
 
@@ -22,7 +23,7 @@ def describe_thread(live: LiveThread, indent: str = "  ", title: str | None = No
         flags.append("its code has returned; the OS thread is still winding down")
     if title is not None:
         return f"{indent}- {title}\n{indent}    {_where_it_is(live)}"
-    lines = [f'{indent}- thread "{live.name}", target {live.target}()']
+    lines = [f'{indent}- thread "{live.name}", target {_target(live)}']
     lines += [f"{indent}    ({flag})" for flag in flags]
     lines.append(f"{indent}    {_where_it_is(live)}")
     origin = live.origin
@@ -39,12 +40,28 @@ def _where_it_is(live: LiveThread) -> str:
             return "no Python stack: a thread the threading module does not know"
         return "no Python stack available"
     own = learners_line(live.stack)
+    check = stand_ins.innermost(live.stack)
+    if check is not None:  # the check's own code: its words, never its lines
+        index, words = check
+        call = live.stack[index + 1] if index + 1 < len(live.stack) else None
+        inside = f" (inside {call.function}() of {_short_file(call.filename)})" if call else ""
+        if own is None:
+            return f"in {words}{inside}"
+        return f"stuck at {own.describe()} (inside {words})"
     inner = live.stack[-1]
     if own is None:
         return f"waiting at {inner.describe()}"
     call = innermost_library_call(live.stack)
     waiting_in = f" (inside {call.function}() of {_short_file(call.filename)})" if call else ""
     return f"stuck at {own.describe()}{waiting_in}"
+
+
+def _target(live: LiveThread) -> str:
+    target = getattr(live.thread, "_target", None)
+    words = stand_ins.label_of_function(target)
+    if words is not None:
+        return f"{target.__name__}() ({words})"
+    return f"{live.target}()"
 
 
 def _short_file(filename: str) -> str:

@@ -96,6 +96,43 @@ ROBUST_STRING_SENTINEL = ROBUST_ZERO_STOPS.replace(
     "STOP = object()", 'STOP = "STOP"').replace(
     "if item is STOP or item == 0:", "if item == STOP:")
 
+# The book's main loop as printed: NumGoroutine()-1 stop values, and no wait.
+SESSION_LITERAL_PORT = '''
+def run_session(words):
+    ch = queue.Queue()
+    counts = []
+    for word in words:
+        if word == "exit":
+            for _ in range(threading.active_count() - 1):
+                ch.put(0)
+            continue
+        threading.Thread(target=consumer, args=(ch, [])).start()
+        counts.append(threading.active_count())
+    return counts
+'''
+
+# Cheats: counts that look right, from consumers that never ran.
+SESSION_ALWAYS_EQUAL = '''
+class _Counts(list):
+    __eq__ = lambda self, other: True
+
+def run_session(words):
+    return _Counts()
+'''
+
+SESSION_COUNTS_WITHOUT_CONSUMERS = '''
+def run_session(words):
+    base = threading.active_count()
+    counts, running = [], 0
+    for word in words:
+        if word == "exit":
+            running = 0
+        else:
+            running += 1
+            counts.append(base + running)
+    return counts
+'''
+
 WRONG = {
     "consumer never exits": ("consumer_exit", CONSUMER_NEVER_EXITS, "test_consumer_exit",
                              ["did not return after it received 0", "item = ch.get()"]),
@@ -110,6 +147,14 @@ WRONG = {
     "faked counters": ("run_session", SESSION_FAKED_COUNTER, "test_run_session",
                        ["tampered", "threading.active_count was replaced",
                         "removed from threading._active"]),
+    "the book's loop, ported literally": ("run_session", SESSION_LITERAL_PORT,
+                                          "test_run_session",
+                                          ["returned while", "the check's consumer"]),
+    "counts that equal anything": ("run_session", SESSION_ALWAYS_EQUAL, "test_run_session",
+                                   ["ran consumer 0 times", "_Counts", "a plain list"]),
+    "counts computed, no consumer started": ("run_session", SESSION_COUNTS_WITHOUT_CONSUMERS,
+                                             "test_run_session",
+                                             ["ran consumer 0 times", "one thread per word"]),
     "0 still stops": ("robust_stop", ROBUST_ZERO_STOPS, "test_robust_stop",
                       ["0, None", "item is STOP"]),
     "one STOP per thread in the process": ("robust_stop", ROBUST_COUNTS_ALL_THREADS,
@@ -170,6 +215,26 @@ def run_session(words):
             ch.put(0)
         for worker in workers:
             worker.join(timeout=5)
+    return counts
+'''),
+    "session starting consumers through a helper": ("run_session", '''
+def start_consumer(ch):
+    worker = threading.Thread(target=consumer, args=(ch, []))
+    worker.start()
+    return worker
+
+def run_session(words):
+    ch, workers, counts = queue.Queue(), [], []
+    for word in words + ["exit"]:
+        if word == "exit":
+            for _ in workers:
+                ch.put(0)
+            for worker in workers:
+                worker.join()
+            workers = []
+        else:
+            workers.append(start_consumer(ch))
+            counts.append(threading.active_count())
     return counts
 '''),
     "sentinel class, polling joins": ("robust_stop", '''
