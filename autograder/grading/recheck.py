@@ -50,7 +50,9 @@ class _NoIPython:
 def _compile(source: str, label: str):
     from IPython.core.inputtransformer2 import TransformerManager
 
-    python = TransformerManager().transform_cell(source)
+    from autograder.grading.magics import unwrap  # %%time and the like: as in the kernel
+
+    python = TransformerManager().transform_cell(unwrap(source))
     filename = f"<ipython-input-{label}-recheck>"  # shown as "In [N]" in reports
     linecache.cache[filename] = (len(python), None, python.splitlines(True), filename)
     return compile(python, filename, "exec")
