@@ -30,8 +30,17 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: setup
 	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=$(CURDIR) notebooks/00_start_here/00_start_here.ipynb
 
-test: setup
+test: setup sandbox
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Grading runs learner code sealed off by bubblewrap; root installs it here,
+# anyone else is told how.
+.PHONY: sandbox
+sandbox:
+	@command -v bwrap >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq bubblewrap; \
+	  else echo "Grading needs bubblewrap: sudo apt-get install bubblewrap" >&2; fi; }
 
 notebooks: setup $(RELEASED)
 
@@ -54,10 +63,10 @@ clean:
 #       the same on a scratch copy of the demo class (demo_class/)
 .PHONY: grade grade-demo
 
-grade: setup
+grade: setup sandbox
 	$(BIN)/python -m autograder.grading.batch $(ASSIGNMENTS) $(if $(WORKERS),--workers $(WORKERS))
 
-grade-demo: setup
+grade-demo: setup sandbox
 	$(BIN)/python -m autograder.grading.demo_class grade $(if $(WORKERS),--workers $(WORKERS)) $(if $(GRADE_DEMO_DIR),--into $(GRADE_DEMO_DIR))
 
 # What grading costs, and how it scales (see README, "Benchmarks").

@@ -4,7 +4,10 @@ nbgrader's ``Execute`` gives up on a whole notebook when a cell ignores the
 interrupt sent at its timeout, or when the kernel dies: no autograded
 notebook is written and every test scores zero. ``ResilientExecute`` instead
 
-* runs the kernel under the sandbox's resource limits;
+* runs the kernel sealed off in the sandbox (``sandbox.py``), watched from
+  outside for memory, threads and processes (``watchdog.py``);
+* gives the whole notebook a wall-clock limit, not only each cell: a
+  submission of many slow cells is stopped where the limit falls;
 * kills a kernel that stays busy after the interrupt, and a kernel that died
   is simply gone; either way the cells after that point are marked as not
   run, so the tests before it keep their marks and the rest score zero;
@@ -15,7 +18,10 @@ notebook is written and every test scores zero. ``ResilientExecute`` instead
 from __future__ import annotations
 
 import json
+import os
 import queue
+import shutil
+import tempfile
 import time
 
 from jupyter_client.manager import AsyncKernelManager
@@ -23,22 +29,78 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Float, Integer
+from traitlets import Float, Integer, List, Unicode
 
 from . import incidents, sandbox
 from .cells import error_output, grade_id
+from .watchdog import Watchdog
 
 TIMEOUT_ENAME = "CellTimeoutError"
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """Starts the kernel through the sandbox, under its resource limits."""
+    """Starts the kernel sealed off in the sandbox, and watches it from outside.
 
-    memory_mib = Integer(sandbox.DEFAULT_MEMORY_MIB,
-                         help="Address-space limit of the kernel, in MiB").tag(config=True)
+    Its own network is a loopback nobody else shares, so the kernel talks to
+    the grader over Unix sockets in a private folder (ZeroMQ's ``ipc``
+    transport) that only this kernel's sandbox sees. Interrupts go as messages:
+    a signal would reach bubblewrap, not the kernel.
+    """
+
+    memory_mib = Integer(sandbox.Limits.memory_mib,
+                         help="Resident memory the kernel and its children may use, in MiB"
+                         ).tag(config=True)
+    tasks = Integer(sandbox.Limits.tasks,
+                    help="Threads and processes the kernel may run").tag(config=True)
+    cpu_seconds = Integer(sandbox.Limits.cpu_seconds,
+                          help="CPU seconds each process may use").tag(config=True)
+    scratch_mib = Integer(sandbox.Limits.scratch_mib,
+                          help="Size of each private tmpfs (working folder, /tmp, home)"
+                          ).tag(config=True)
+    hidden_paths = List(Unicode(), help="More paths to hide from learner code").tag(config=True)
+
+    _private: str | None = None
+    _watchdog: Watchdog | None = None
+
+    @property
+    def limits(self) -> sandbox.Limits:
+        return sandbox.Limits(memory_mib=self.memory_mib, tasks=self.tasks,
+                              cpu_seconds=self.cpu_seconds, scratch_mib=self.scratch_mib)
+
+    async def _async_start_kernel(self, **kw):
+        self._workdir = kw.get("cwd") or os.getcwd()
+        self._sealed = sandbox.require() is not None
+        if self._sealed:
+            self._private = tempfile.mkdtemp(prefix="autograder-kernel-")
+            self.transport, self.ip = "ipc", os.path.join(self._private, "kernel")
+            self.connection_file = os.path.join(self._private, "kernel.json")
+            self.kernel_spec.interrupt_mode = "message"
+        return await super()._async_start_kernel(**kw)
+
+    start_kernel = _async_start_kernel  # AsyncKernelManager binds the base's at class level
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        return sandbox.command(super().format_kernel_cmd(extra_arguments), self.memory_mib)
+        hidden = tuple(self.hidden_paths) + sandbox.course_paths(self.config)
+        return sandbox.command(super().format_kernel_cmd(extra_arguments),
+                               workdir=self._workdir, limits=self.limits, hidden=hidden,
+                               private=(self._private,) if self._private else ())
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        self._watchdog = Watchdog(self.provisioner.pid, memory_mib=self.memory_mib,
+                                  tasks=self.tasks, what="the kernel").start()
+
+    @property
+    def killed_because(self) -> str | None:
+        """Why the watchdog ended the kernel, if it did."""
+        return self._watchdog.reason if self._watchdog else None
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        if self._watchdog is not None:
+            self._watchdog.stop()
+        await super()._async_cleanup_resources(restart=restart)
+        if self._private and not restart:
+            shutil.rmtree(self._private, ignore_errors=True)
 
 
 class ResilientExecute(Execute):
@@ -46,6 +108,10 @@ class ResilientExecute(Execute):
         200_000, help="Output kept per cell; the rest is dropped as it arrives").tag(config=True)
     interrupt_grace = Float(
         5.0, help="Seconds a kernel has to answer after the timeout interrupt").tag(config=True)
+    notebook_timeout = Float(
+        90.0, help="Seconds the whole notebook may run (the reference notebooks take "
+        "10-20 s); the cell running when it is up is stopped like a cell past its "
+        "timeout, and the cells after it are not run").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
@@ -54,6 +120,7 @@ class ResilientExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._stopped: str | None = None
         self._index = -1  # the cell being run
+        self._ends_at = time.monotonic() + self.notebook_timeout
         try:
             return super().preprocess(nb, resources, km)
         except Exception as error:  # noqa: BLE001 - the kernel failed outside a cell
@@ -66,6 +133,9 @@ class ResilientExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, resources
+        if self._stopped is None and time.monotonic() >= self._ends_at:
+            self._kill_kernel()
+            self._stop(cell, "timeout", self._out_of_time())
         if self._stopped is not None:
             cell.outputs = [error_output("NotRun", f"not run: {self._stopped}")]
             cell.execution_count = None
@@ -78,13 +148,18 @@ class ResilientExecute(Execute):
                 cell.outputs.append(error_output(TIMEOUT_ENAME, f"no reply in {self.timeout} s"))
             result = cell, resources
         except DeadKernelError:
-            cell.outputs.append(error_output(
-                "KernelDied", "the kernel died while running this cell "
-                "(os._exit(), a crash, or running out of memory)"))
-            self._stop(cell, "crash", "the kernel died in this cell")
+            why = getattr(self.km, "killed_because", None)
+            detail = f"the kernel was stopped: {why}" if why else (
+                "the kernel died while running this cell "
+                "(os._exit(), a crash, or running out of memory)")
+            cell.outputs.append(error_output("KernelDied", detail))
+            self._stop(cell, "limit" if why else "crash", detail)
             return cell, resources
         if self._timed_out(cell):
-            if self._kernel_answers():
+            if time.monotonic() >= self._ends_at:
+                self._kill_kernel()
+                self._stop(cell, "timeout", self._out_of_time())
+            elif self._kernel_answers():
                 incidents.record(self.nb, "timeout", f"the cell ran past {self.timeout} s "
                                  "and was interrupted", cell=grade_id(cell))
             else:
@@ -92,6 +167,16 @@ class ResilientExecute(Execute):
                 self._stop(cell, "timeout", f"the cell ran past {self.timeout} s and "
                                             "ignored the interrupt, so its kernel was killed")
         return result
+
+    def _get_timeout(self, cell):
+        """A cell's timeout, cut short where the notebook's own time runs out."""
+        timeout = super()._get_timeout(cell)
+        left = max(1, int(self._ends_at - time.monotonic()) + 1)
+        return left if timeout is None else min(timeout, left)
+
+    def _out_of_time(self) -> str:
+        return (f"the notebook ran past its time limit of {self.notebook_timeout:g} s, "
+                "so its kernel was stopped")
 
     # --- what happens when a cell goes wrong ---------------------------------
 

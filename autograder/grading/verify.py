@@ -21,9 +21,10 @@ import time
 
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Float
+from traitlets import Float, Integer
 
 from . import incidents, sandbox
+from .watchdog import Watchdog
 from .cells import error_output, grade_id, has_error, is_test_cell
 
 NOT_RUN = ("NotRun", "CellTimeoutError", "KernelDied")
@@ -32,7 +33,11 @@ NOT_RUN = ("NotRun", "CellTimeoutError", "KernelDied")
 class VerifyOutsideKernel(NbGraderPreprocessor):
     cell_timeout = Float(30.0, help="Seconds each cell may take in the fresh process"
                          ).tag(config=True)
-    total_timeout = Float(300.0, help="Seconds the whole re-check may take").tag(config=True)
+    total_timeout = Float(90.0, help="Seconds the whole re-check may take").tag(config=True)
+    memory_mib = Integer(sandbox.Limits.memory_mib,
+                         help="Resident memory the re-check may use, in MiB").tag(config=True)
+    tasks = Integer(sandbox.Limits.tasks,
+                    help="Threads and processes the re-check may run").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict):
         if not any(is_test_cell(cell) for cell in nb.cells):
@@ -41,7 +46,8 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         path = resources.get("metadata", {}).get("path") or os.getcwd()
         messages = self._run(cells, path)
         verdicts = {m["index"]: m for m in messages if "index" in m}
-        stopped = next((m["stopped"] for m in messages if "stopped" in m), None)
+        stopped = next((m["stopped"] for m in messages if "stopped" in m), None) \
+            or self._watchdog.reason
         finished = any(m.get("done") for m in messages)
         for message in messages:
             if "tampered" in message:
@@ -88,13 +94,18 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         read_end, write_end = os.pipe()
         plan = {"token": token, "result_fd": write_end, "cell_timeout": self.cell_timeout,
                 "cells": cells}
-        env = sandbox.limited_env()
-        env.update(NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
+        env = dict(os.environ, NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg",
+                   PYTHONUNBUFFERED="1", MALLOC_ARENA_MAX="2")
+        limits = sandbox.Limits(memory_mib=self.memory_mib, tasks=self.tasks)
+        program = sandbox.command([sys.executable, "-I", "-m", "autograder.grading.recheck"],
+                                  workdir=path, limits=limits, env=env,
+                                  hidden=sandbox.course_paths(self.config))
         child = subprocess.Popen(
-            sandbox.command([sys.executable, "-I", "-m", "autograder.grading.recheck"]),
-            cwd=path, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            program, cwd=path, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, pass_fds=(write_end,), start_new_session=True)
         os.close(write_end)
+        self._watchdog = Watchdog(child.pid, memory_mib=self.memory_mib, tasks=self.tasks,
+                                  seconds=self.total_timeout, what="the re-check").start()
         try:
             child.stdin.write(json.dumps(plan).encode())
             child.stdin.close()
@@ -109,6 +120,7 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
             except ProcessLookupError:
                 pass
             child.wait()
+            self._watchdog.stop()
 
     def _read(self, fd: int, token: str) -> list[dict]:
         """Lines with the token, until end of file or the total timeout."""
