@@ -7,7 +7,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 
 from autograder.grading.execute import ResilientExecute
 from autograder.grading.feedback import HideHiddenTests
-from autograder.grading.sanitize import DropMetadataWithoutGradeId
+from autograder.grading.sanitize import DropMetadataWithoutGradeId, DropUnknownGradeIds
 from autograder.grading.verify import VerifyOutsideKernel
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
@@ -23,8 +23,8 @@ c.CourseDirectory.release_directory = "notebooks"
 # process that imports the grader before the learner's code and repairs it
 # before each test. nbgrader's own steps follow.
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, DeduplicateIds, DropMetadataWithoutGradeId, OverwriteKernelspec,
-    OverwriteCells, CheckCellMetadata]
+    ClearOutput, DeduplicateIds, DropMetadataWithoutGradeId, DropUnknownGradeIds,
+    OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [
     ResilientExecute, VerifyOutsideKernel, IgnorePattern, ClearMetadataPreprocessor,
     LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
