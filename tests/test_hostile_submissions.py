@@ -3,33 +3,15 @@ grades a class (the parallel batch grader, which runs nbgrader): each gets
 exactly its expected scores, with the incident recorded and listed for a
 look, and the batch goes on and exits 0."""
 
-import inspect
-
 import nbformat
 import pytest
 
-from answers.adversarial import HOSTILE
+from answers.adversarial import HOSTILE, hostile_answers, hostile_edit
 from autograder.grading.incidents import incidents
-from nbgrader_helpers import REFERENCE, Course, reference_answers
+from nbgrader_helpers import Course
 
 LESSON = "01_leaky_consumer"
 pytestmark = pytest.mark.slow
-
-
-def hostile_answers(hostile) -> dict:
-    reference = reference_answers(LESSON)
-    answers = {cell: REFERENCE for cell in reference}
-    for grade_id, source in hostile.cells.items():
-        answers[grade_id] = (reference[grade_id] + source[len("REFERENCE+"):]
-                             if source.startswith("REFERENCE+") else source)
-    return answers
-
-
-def hostile_edit(hostile):
-    if hostile.edit is None or len(inspect.signature(hostile.edit).parameters) == 1:
-        return hostile.edit
-    reference = reference_answers(LESSON)["robust_stop"]
-    return lambda notebook: hostile.edit(notebook, reference)
 
 
 @pytest.fixture(scope="module")

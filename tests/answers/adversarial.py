@@ -6,11 +6,15 @@ answer cell's source (``cells``) and/or the notebook itself (``edit``).
 incident the grading must record (or None).
 """
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
 import nbformat
 
+from autograder.grading.answers import REFERENCE, reference_answers
+
+LESSON = "01_leaky_consumer"
 FULL = {"test_consumer_exit": 2, "test_run_session": 3, "test_robust_stop": 5}
 
 LEAKY_SESSION = '''
@@ -166,3 +170,19 @@ def check(name, **kwargs):
     print(f"✅ {name}: passed (1 ms).")
 '''}, scores=dict(FULL, test_run_session=0)),
 }
+
+
+def hostile_answers(hostile) -> dict:
+    reference = reference_answers(LESSON)
+    answers = {cell: REFERENCE for cell in reference}
+    for grade_id, source in hostile.cells.items():
+        answers[grade_id] = (reference[grade_id] + source[len("REFERENCE+"):]
+                             if source.startswith("REFERENCE+") else source)
+    return answers
+
+
+def hostile_edit(hostile):
+    if hostile.edit is None or len(inspect.signature(hostile.edit).parameters) == 1:
+        return hostile.edit
+    reference = reference_answers(LESSON)["robust_stop"]
+    return lambda notebook: hostile.edit(notebook, reference)

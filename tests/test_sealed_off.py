@@ -1,0 +1,101 @@
+"""Submissions that reach out of their notebook, graded as an instructor grades
+a class (the batch grader, which runs nbgrader), between two right
+submissions, one graded before them and one after. Afterwards the grader,
+the gradebook and the machine must be as before: the right ones keep full
+marks, the grader's source is unchanged, and nothing an attack started or
+wrote is left."""
+
+import hashlib
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import autograder
+from answers.adversarial import FULL, LESSON, hostile_answers, hostile_edit
+from answers.sealed_off import MARKER, SEALED_OFF
+from autograder.grading import sandbox
+from autograder.grading.incidents import incidents
+from nbgrader_helpers import Course
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    sandbox.bubblewrap() is None and not os.environ.get("CI"),
+    reason="bubblewrap (bwrap) is not installed or cannot run")]
+
+BEFORE, AFTER = "aaa_right_before", "zzz_right_after"
+
+
+def grader_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(autograder.__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def leftovers() -> list[str]:
+    found = [name for name in os.listdir("/tmp") if MARKER in name]
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if MARKER.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(f"process {pid}")
+        except OSError:
+            pass
+    return found
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, monkeypatch_module):
+    monkeypatch_module.delenv(sandbox.UNSAFE_VARIABLE, raising=False)
+    course = Course.create(tmp_path_factory.mktemp("sealed"), LESSON, extra_config=(
+        "c.Execute.timeout = 10\n"
+        "c.ResilientExecute.interrupt_grace = 2\n"
+        "c.ResilientExecute.notebook_timeout = 25\n"
+        "c.VerifyOutsideKernel.cell_timeout = 10\n"
+        "c.VerifyOutsideKernel.total_timeout = 25\n"))
+    course.submit_reference(BEFORE, LESSON)
+    names = {}
+    for number, (name, hostile) in enumerate(sorted(SEALED_OFF.items())):
+        student = f"sealed{number:02d}"
+        course.submit(student, LESSON, hostile_answers(hostile), edit=hostile_edit(hostile))
+        names[student] = name
+    course.submit_reference(AFTER, LESSON)
+    before = grader_fingerprint()
+    done = course.batch_grade(LESSON)
+    return course, names, done, before
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def test_the_batch_exits_zero(graded):
+    done = graded[2]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+@pytest.mark.parametrize("student", [BEFORE, AFTER])
+def test_right_submissions_graded_before_and_after_keep_full_marks(graded, student):
+    assert graded[0].scores(student, LESSON) == FULL
+
+
+@pytest.mark.parametrize("name", sorted(SEALED_OFF))
+def test_each_attack_gets_what_its_answers_earn(graded, name):
+    course, names, _, _ = graded
+    student = next(s for s, n in names.items() if n == name)
+    hostile = SEALED_OFF[name]
+    assert course.scores(student, LESSON) == hostile.scores
+    if hostile.incident:
+        path = course.root / "autograded" / student / LESSON / f"{LESSON}.ipynb"
+        kinds = {i["kind"] for i in incidents(nbformat.read(path, as_version=4))}
+        assert hostile.incident in kinds, kinds
+
+
+def test_the_grader_on_disk_is_unchanged(graded):
+    assert grader_fingerprint() == graded[3]
+
+
+def test_nothing_an_attack_started_or_wrote_is_left(graded):
+    assert leftovers() == []
