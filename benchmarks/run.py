@@ -53,6 +53,7 @@ from nbgrader_helpers import REFERENCE, Course, reference_answers  # noqa: E402
 from autograder.exercises.leaky_consumer import EXIT_DEADLINE  # noqa: E402
 from autograder.grading import demo_class  # noqa: E402
 from autograder.grading.nbgrader_cli import nbgrader, tool_env  # noqa: E402
+from autograder.grading.sandbox import UNSAFE_VARIABLE as UNSAFE  # noqa: E402
 from autograder.threads import Baseline, LeakError  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -61,6 +62,7 @@ GOALS = {  # metric -> (comparison, goal); for the table and the README, never a
     "leak_pass_latency_ms": ("<=", 5.0),
     "batch_speedup": (">=", 1.7),
     "worst_case_ratio": ("<=", 2.5),
+    "sandbox_overhead_ratio": ("<=", 1.10),
 }
 GRADED_LESSONS = ["01_leaky_consumer", "02_socket_reader", "03_waitgroup",
                   "04_channels_vs_locks"]
@@ -402,7 +404,38 @@ def machine() -> dict:
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
-SECTIONS = ("latency", "overhead", "worst", "batch")
+def unsealed(run):
+    """``run`` with grading's sandbox turned off, as an instructor can choose."""
+    def without_sandbox():
+        os.environ[UNSAFE] = "1"
+        try:
+            return run()
+        finally:
+            del os.environ[UNSAFE]
+    return without_sandbox
+
+
+def bench_sandbox(sizes: Sizes, course: Course) -> dict:
+    """Each lesson's reference submission graded sealed off and not, alternated."""
+    lessons = {}
+    for lesson in sizes.overhead_lessons:
+        course.submit_reference("sandboxed", lesson)
+        grade = lambda lesson=lesson: autograde(course.root, lesson, "sandboxed")  # noqa: E731
+        sealed, bare = alternate(grade, unsealed(grade), sizes.overhead_repeats)
+        lessons[lesson] = {"sandboxed_s": summary(sealed, 2), "unsandboxed_s": summary(bare, 2),
+                           "full_marks": course.scores("sandboxed", lesson)
+                           == course.max_scores(lesson)}
+    total_sealed = sum(v["sandboxed_s"]["median"] for v in lessons.values())
+    total_bare = sum(v["unsandboxed_s"]["median"] for v in lessons.values())
+    return {"sandbox_overhead_ratio": ratio(total_sealed, total_bare),
+            "sandbox_overhead": {
+                "how": "nbgrader autograde of each lesson's reference submission with the "
+                       f"bubblewrap sandbox and watchdogs, against {UNSAFE}=1; alternated; "
+                       "ratio of the sums of per-lesson medians",
+                "per_lesson": lessons}}
+
+
+SECTIONS = ("latency", "overhead", "worst", "batch", "sandbox")
 
 
 def run(quick: bool, only: list[str] | None = None, scratch: Path | None = None) -> dict:
@@ -429,7 +462,7 @@ def run(quick: bool, only: list[str] | None = None, scratch: Path | None = None)
             results.update(bench_leak_latency(sizes))
             done("latency")
         # One scratch course with the lessons' source serves both.
-        lessons = sorted(set(sizes.overhead_lessons * ("overhead" in only))
+        lessons = sorted(set(sizes.overhead_lessons * bool({"overhead", "sandbox"} & set(only)))
                          | ({sizes.worst_lesson} if "worst" in only else set()))
         course = Course.create(scratch / "with-tests", *lessons) if lessons else None
         if "overhead" in only:
@@ -438,6 +471,9 @@ def run(quick: bool, only: list[str] | None = None, scratch: Path | None = None)
         if "worst" in only:
             results.update(bench_worst_case(sizes, course))
             done("worst")
+        if "sandbox" in only:
+            results.update(bench_sandbox(sizes, course))
+            done("sandbox")
         if "batch" in only:
             results.update(bench_batch(sizes, scratch / "batch"))
             done("batch")
@@ -482,7 +518,7 @@ def table(results: dict) -> str:
     rows = [("metric", "measured", "goal", "met", "spread / detail")]
     for key in ("grading_overhead_ratio", "leak_pass_latency_ms",
                 "leak_pass_latency_goleak_style_ms", "leak_fail_latency_s", "batch_speedup",
-                "worst_case_ratio"):
+                "worst_case_ratio", "sandbox_overhead_ratio"):
         if key not in results:
             continue
         op, goal = GOALS.get(key, ("", None))
