@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import nbformat
+import psutil
 from sqlalchemy import create_engine, text
 
 from autograder.grading import demo_class
 from autograder.grading.batch import Job, Ledger, find_submissions, fingerprint, with_busy_timeout
-from autograder.grading.summary import (Exercise, Incident, Report, Submission, read_notebook,
-                                        render_html, terminal_tables)
+from autograder.grading.nbgrader_log import failure_cause
+from autograder.grading.summary import (Exercise, Incident, Report, Submission, ledger_incident,
+                                        read_notebook, render_html, terminal_tables)
+from autograder.grading.supervisor import (ERROR, KILLED, STOPPED, TIMEOUT, Done, Lost,
+                                           Supervisor)
+from supervised_jobs import fake_grading
 
 
 def test_sqlite_urls_get_a_busy_timeout_others_are_left_alone():
@@ -151,3 +157,93 @@ def test_the_demo_class_has_the_kinds_of_submission_an_instructor_meets():
     names = " ".join(students)
     for word in ("partial", "leaky", "hangs", "tampers", "crashes", "untouched"):
         assert word in names
+
+
+# --------------------------------------------------------------------------
+# The supervisor: jobs that kill, stop or outlast their worker cost only themselves.
+# The stand-in jobs live in a small module of their own: each worker imports it.
+
+
+def _marked(marker: str) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["cmdline", "status"]):
+        if marker in " ".join(process.info["cmdline"] or []) and \
+                process.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(process)
+    return found
+
+
+def test_each_job_that_kills_stops_or_outlasts_its_worker_is_lost_alone(tmp_path):
+    marker = f"supervised-sleeper-{os.getpid()}-{time.time_ns()}"
+    jobs = ["a", "kills its parent", "b", "stops its parent", "c", "never ends",
+            "leaves an orphan, then kills its parent", "raises", "d"]
+    events = {}
+    with Supervisor(3, fake_grading, (marker,), job_timeout=4, stopped_grace=0.5,
+                    tick=0.1) as pool:
+        for event in pool.run(jobs):
+            assert event.job not in events, f"{event.job} ended twice"
+            events[event.job] = event
+        assert pool.replaced >= 5
+    assert set(events) == set(jobs)
+    for job in ("a", "b", "c", "d"):
+        assert events[job] == Done(job, f"graded {job}")
+    killed = events["kills its parent"]
+    assert isinstance(killed, Lost) and killed.kind == KILLED
+    assert killed.detail == ("its grading process was killed by SIGKILL while running it, "
+                             "2 times, each time on a fresh worker")
+    assert events["stops its parent"].kind == STOPPED
+    assert "stopped (SIGSTOP)" in events["stops its parent"].detail
+    assert events["never ends"].kind == TIMEOUT and events["never ends"].seconds >= 4
+    assert "after 4 s" in events["never ends"].detail
+    assert events["leaves an orphan, then kills its parent"].kind == KILLED
+    assert events["raises"].kind == ERROR and "ValueError: the grading broke" in \
+        events["raises"].detail
+    assert not _marked(marker), "an orphan of a killed worker was left running"
+    left = [" ".join(c.cmdline()) for c in psutil.Process().children(recursive=True)
+            if c.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in c.cmdline()[-1]]
+    assert not left, f"left running: {left}"
+
+
+def test_a_job_whose_worker_died_once_is_graded_again_not_charged(tmp_path):
+    flag = str(tmp_path / "died")
+    with Supervisor(2, fake_grading, (flag,), tick=0.1) as pool:
+        events = list(pool.run(["dies once", "a"]))
+    assert sorted(events, key=lambda e: e.job) == [Done("a", "graded a"),
+                                                   Done("dies once", "graded dies once")]
+    assert Path(flag).exists()
+
+
+def test_the_end_of_the_traceback_nbgrader_logged_is_the_cause():
+    log = ("[INFO] Converting notebook submitted/ada/01_x/01_x.ipynb\n"
+           "[ERROR] There was an error processing assignment: submitted/ada/01_x\n"
+           "[ERROR] Traceback (most recent call last):\n"  # later lines indented, as logged
+           "      File \"nbgrader/converters/base.py\", line 388, in convert_notebooks\n"
+           "        self.convert_single_notebook(notebook_filename)\n"
+           "    nbformat.reader.NotJSONError: Notebook does not appear to be JSON: 'oops'\n"
+           "[ERROR] There was an error processing assignment '01_x' for student 'ada'\n"
+           "[ERROR] Please see the the above traceback for details on the specific errors "
+           "on the above failures.\n")
+    error = ("Traceback (most recent call last):\n  File \"nbgrader/utils.py\", line 542\n"
+             "nbgrader.converters.base.NbGraderException: Please see the the above traceback")
+    cause = failure_cause(log, error, lines=2)
+    assert cause == ("    self.convert_single_notebook(notebook_filename)\n"
+                     "nbformat.reader.NotJSONError: Notebook does not appear to be JSON: 'oops'")
+    assert failure_cause(None, "Traceback (most recent call last):\n  x\nOSError: disk full") \
+        == "  x\nOSError: disk full"
+    assert failure_cause("[ERROR] the gradebook is gone\n[ERROR] Please see the above "
+                         "traceback", error) == "the gradebook is gone"
+
+
+def test_the_report_and_terminal_show_lost_and_failed_submissions_with_their_cause(tmp_path):
+    lost = ledger_incident({"success": False, "lost": KILLED,
+                            "cause": "its grading process was killed by SIGKILL"})
+    assert (lost.kind, lost.detail) == (KILLED, "graded zero: its grading process was "
+                                                "killed by SIGKILL")
+    failed = ledger_incident({"success": False, "error": "NbGraderException: see above",
+                              "cause": "  File x\nNotJSONError: not JSON"})
+    assert failed.detail == "nbgrader failed: NotJSONError: not JSON"
+    report = _report(tmp_path)
+    report.submissions[("ada", "01_x")].incidents.append(failed)
+    page = render_html(report)
+    assert "<pre>File x\nNotJSONError: not JSON</pre>" in page
+    assert "ada/01_x: crash: nbgrader failed: NotJSONError: not JSON" in terminal_tables(report)

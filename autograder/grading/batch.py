@@ -1,6 +1,7 @@
 """Grade a whole class: nbgrader's autograde in parallel, resumable, with a report.
 
     python -m autograder.grading.batch [ASSIGNMENT ...] [--workers N] [--course DIR]
+                                       [--job-timeout SECONDS] [--unsafe-no-sandbox]
 
 Every submission in the course's ``submitted/<student>/<assignment>/`` is
 autograded by nbgrader itself (the course's ``nbgrader_config.py`` and all the
@@ -9,6 +10,14 @@ nbgrader once and then grade one (student, assignment) at a time through
 nbgrader's Python API. Feedback is generated for each graded submission, the
 grades are exported to ``exports/grades.csv`` and a report is written to
 ``exports/report.html``.
+
+No submission can stop the batch: the workers are watched from outside
+(``supervisor``). A submission whose code kills its worker (twice, each time
+on a fresh one), stops it, or is still not graded after ``--job-timeout``
+seconds costs only itself: its worker is killed and replaced, and it is
+recorded in the gradebook as graded with zero for every test, with the
+reason in the ledger and the report. When nbgrader itself fails on a
+submission, the end of the traceback nbgrader logged is kept as the cause.
 
 Resuming: after each finished submission the ledger
 (``exports/batch-ledger.json``) is rewritten atomically. A batch that was
@@ -31,11 +40,10 @@ when interrupted.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures as futures
 import hashlib
 import json
-import multiprocessing
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -45,12 +53,16 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import supervisor
+from .nbgrader_log import failure_cause
+
 EXPORTS = "exports"
 LEDGER_NAME = "batch-ledger.json"
 WORKER_LOG = "batch-workers.log"  # what the workers and their kernels wrote to stderr
 SQLITE_BUSY_TIMEOUT = 120  # seconds a connection waits for a lock before failing
 LOCK_RETRIES = 4
 _LOCKED = ("database is locked", "database table is locked")
+NO_SANDBOX = "AUTOGRADER_UNSAFE_NO_SANDBOX"  # set: kernels run without the sandbox
 
 
 # --------------------------------------------------------------------------
@@ -239,6 +251,28 @@ def in_gradebook(api, job: Job) -> bool:
     return True
 
 
+def grade_zero(api, job: Job) -> None:
+    """Record a submission whose grading was lost as graded, every test zero.
+
+    nbgrader never finished it, so nothing else would put its grades in the
+    gradebook (and grades.csv). Each grade gets nbgrader's own treatment of
+    an automatic zero: a manual score already given still counts and is
+    flagged for review. Its autograded and feedback folders, half-written or
+    from an earlier grading, are removed, as nbgrader removes a failed one.
+    """
+    with gradebook(api) as gb:
+        submission = gb.update_or_create_submission(job.assignment, job.student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0.0
+                grade.needs_manual_grade = grade.manual_score is not None
+        gb.db.commit()
+    coursedir = api.coursedir
+    for folder in (coursedir.autograded_directory, coursedir.feedback_directory):
+        shutil.rmtree(coursedir.format_path(folder, job.student, job.assignment),
+                      ignore_errors=True)
+
+
 # --------------------------------------------------------------------------
 # The workers
 
@@ -283,8 +317,10 @@ def grade_one(job: Job, feedback: bool = True) -> dict:
         "student": job.student, "assignment": job.assignment,
         "success": bool(result.get("success")),
         "error": _tail(result.get("error")), "log": _tail(result.get("log")),
-        "attempts": attempt + 1, "feedback": None,
+        "attempts": attempt + 1, "feedback": None, "cause": None,
     }
+    if not outcome["success"]:
+        outcome["cause"] = failure_cause(result.get("log"), result.get("error"))
     if outcome["success"] and feedback:
         try:
             made = _API.generate_feedback(job.assignment, job.student, force=True)
@@ -319,7 +355,13 @@ class BatchResult:
 
     @property
     def failed(self) -> list[dict]:
-        return [o for o in self.graded if not o["success"]]
+        """Submissions nbgrader could not grade."""
+        return [o for o in self.graded if not o["success"] and not o.get("lost")]
+
+    @property
+    def lost(self) -> list[dict]:
+        """Submissions that killed, stopped or outlasted their worker: graded zero."""
+        return [o for o in self.graded if o.get("lost")]
 
     def speedup(self) -> float | None:
         work = sum(o["seconds"] for o in self.graded)
@@ -335,7 +377,8 @@ def default_workers() -> int:
 
 def run_batch(course: Path, assignments: list[str] | None = None, workers: int | None = None,
               fresh: bool = False, feedback: bool = True, progress: bool = True,
-              stop_after: int | None = None) -> BatchResult:
+              stop_after: int | None = None,
+              job_timeout: float = supervisor.DEFAULT_JOB_TIMEOUT) -> BatchResult:
     """Grade every submission not already finished. See the module's doc.
 
     ``stop_after`` (for tests) stops after that many submissions, like Ctrl-C.
@@ -364,46 +407,27 @@ def run_batch(course: Path, assignments: list[str] | None = None, workers: int |
 
     started = time.perf_counter()
     pending = list(todo)
-    workers = max(1, min(workers, len(pending) or 1))
-    result.workers = workers
-    context = multiprocessing.get_context("spawn")
+    result.workers = workers = max(1, min(workers, len(pending) or 1))
     worker_log = course / EXPORTS / WORKER_LOG
     worker_log.parent.mkdir(parents=True, exist_ok=True)
     bar = _progress(len(pending), progress)
     previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
-    restarts = 0
+    pool = supervisor.Supervisor(workers, grade_one, (feedback,), initializer=_init_worker,
+                                 initargs=(str(course), os.getpid(), str(worker_log)),
+                                 job_timeout=job_timeout)
     try:
-        while pending:
-            pool = futures.ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_init_worker,
-                initargs=(str(course), os.getpid(), str(worker_log)))
-            try:
-                running = {pool.submit(grade_one, job, feedback): job for job in pending}
-                for future in futures.as_completed(running):
-                    job = running[future]
-                    outcome = future.result()
-                    pending.remove(job)
-                    result.graded.append(outcome)
-                    if not outcome["tool_error"]:
-                        ledger.record(job, {
-                            "fingerprint": prints[job], "success": outcome["success"],
-                            "seconds": outcome["seconds"], "finished": time.time(),
-                            "error": (outcome["error"] or "")[-1500:] or None,
-                        })
-                    bar.set_postfix_str(f"{job.key} {'ok' if outcome['success'] else 'FAILED'}",
-                                        refresh=False)
-                    bar.update(1)
-                    if stop_after is not None and len(result.graded) >= stop_after:
-                        raise KeyboardInterrupt
-            except futures.process.BrokenProcessPool:
-                restarts += 1
-                if restarts > 2:
-                    raise SystemExit("the worker processes keep dying; "
-                                     f"{len(pending)} submission(s) not graded")
-                print(f"\na worker process died; restarting the workers for the "
-                      f"{len(pending)} submission(s) left", file=sys.stderr, flush=True)
-            finally:
-                _stop_pool(pool)
+        with pool:
+            for event in pool.run(todo):
+                outcome = settle(api, event)
+                job = event.job
+                pending.remove(job)
+                result.graded.append(outcome)
+                if not outcome["tool_error"]:
+                    ledger.record(job, ledger_entry(outcome, prints[job]))
+                bar.set_postfix_str(f"{job.key} {_verdict(outcome)}", refresh=False)
+                bar.update(1)
+                if stop_after is not None and len(result.graded) >= stop_after:
+                    raise KeyboardInterrupt
     except KeyboardInterrupt:
         result.interrupted = True
         result.unfinished = list(pending)
@@ -411,22 +435,41 @@ def run_batch(course: Path, assignments: list[str] | None = None, workers: int |
         signal.signal(signal.SIGTERM, previous_sigterm)
         bar.close()
         result.wall_seconds = time.perf_counter() - started
+    if pool.replaced:
+        print(f"{pool.replaced} worker process(es) were lost and replaced during the batch",
+              file=sys.stderr, flush=True)
     return result
+
+
+def settle(api, event) -> dict:
+    """A job's outcome; a lost one is first recorded in the gradebook as zero."""
+    if isinstance(event, supervisor.Done):
+        return event.outcome
+    grade_zero(api, event.job)
+    return {"student": event.job.student, "assignment": event.job.assignment,
+            "success": False, "lost": event.kind, "cause": event.detail,
+            "error": None, "log": None, "attempts": 1, "feedback": None,
+            "seconds": round(event.seconds, 3), "tool_error": False}
+
+
+def ledger_entry(outcome: dict, fingerprint: str) -> dict:
+    entry = {"fingerprint": fingerprint, "success": outcome["success"],
+             "seconds": outcome["seconds"], "finished": time.time(),
+             "error": (outcome["error"] or "")[-1500:] or None,
+             "cause": (outcome.get("cause") or "")[-1500:] or None}
+    if outcome.get("lost"):
+        entry["lost"] = outcome["lost"]
+    return entry
+
+
+def _verdict(outcome: dict) -> str:
+    if outcome.get("lost"):
+        return f"ZERO ({outcome['lost']})"
+    return "ok" if outcome["success"] else "FAILED"
 
 
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
-
-
-def _stop_pool(pool: futures.ProcessPoolExecutor) -> None:
-    """Stop the workers now: cancel what has not started, end what runs."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(5)
 
 
 class _NoBar:
@@ -488,16 +531,22 @@ def describe(result: BatchResult) -> str:
     lines.append(f"graded {len(result.graded)} submission(s) in {result.wall_seconds:.1f} s "
                  f"with {result.workers} worker(s): {ok} completed, "
                  f"{len(result.failed)} failed in nbgrader"
+                 + (f", {len(result.lost)} graded zero (killed, stopped or outlasted "
+                    "their worker)" if result.lost else "")
                  + (f", {len(result.skipped)} already graded before" if result.skipped else ""))
     speedup = result.speedup()
     if speedup:
         work = sum(o["seconds"] for o in result.graded)
         lines.append(f"grading work {work:.1f} s in {result.wall_seconds:.1f} s of wall time: "
                      f"{speedup:.2f}x faster than one submission at a time")
-    for outcome in result.failed:
-        reason = (outcome["error"] or "").strip().splitlines()
+    for outcome in result.lost:
         lines.append(f"  needs a look: {outcome['student']}/{outcome['assignment']}: "
-                     f"{reason[-1] if reason else 'nbgrader failed'}")
+                     f"graded zero, {outcome['lost']}: {outcome['cause']}")
+    for outcome in result.failed:
+        cause = (outcome.get("cause") or "nbgrader failed").strip().splitlines()
+        lines.append(f"  needs a look: {outcome['student']}/{outcome['assignment']}: "
+                     f"nbgrader failed: {cause[-1]}")
+        lines.extend(f"      {line}" for line in cause[:-1])
     if result.interrupted:
         lines.append(f"interrupted: {len(result.unfinished)} submission(s) not graded yet; "
                      "finished ones are saved, run the same command again to go on.")
@@ -519,6 +568,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="ignore the ledger: grade every submission again")
     parser.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--job-timeout", type=float, default=supervisor.DEFAULT_JOB_TIMEOUT,
+                        metavar="SECONDS",
+                        help="a submission still not graded after this long is graded zero "
+                             "and its worker replaced (default: %(default)g)")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help=f"run kernels without the sandbox (sets {NO_SANDBOX}=1): "
+                             "only for submissions you trust")
     parser.add_argument("--report", type=Path, default=None,
                         help="where to write the report (default: exports/report.html)")
     parser.add_argument("--csv", type=Path, default=None,
@@ -532,9 +588,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers is not None and args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
         return 1
+    if not args.job_timeout > 0:
+        print("error: --job-timeout must be more than 0 seconds", file=sys.stderr)
+        return 1
+    if args.unsafe_no_sandbox:
+        os.environ[NO_SANDBOX] = "1"  # the workers, and so their kernels, inherit it
+    if os.environ.get(NO_SANDBOX):
+        print(f"WARNING: {NO_SANDBOX} is set: submissions run WITHOUT the sandbox; their "
+              "code can signal the grader's processes and read your files. Grade only "
+              "submissions you trust this way.", file=sys.stderr, flush=True)
     try:
         result = run_batch(course, args.assignments or None, args.workers, fresh=args.fresh,
-                           feedback=not args.no_feedback, progress=not args.no_progress)
+                           feedback=not args.no_feedback, progress=not args.no_progress,
+                           job_timeout=args.job_timeout)
     except SystemExit as stop:
         print(f"error: {stop}", file=sys.stderr)
         return 1

@@ -42,6 +42,7 @@ class Incident:
     kind: str
     cell: str | None
     detail: str
+    trace: str | None = None  # the end of a traceback, when there is one
 
 
 @dataclass
@@ -144,9 +145,10 @@ def collect(course: Path, assignments: list[str] | None = None) -> Report:
             read_notebook(path, sub)
     for key, entry in read_ledger(course).items():
         student, _, assignment = key.partition("/")
-        sub = submissions.get((student, assignment))
-        if sub is None or entry.get("success", True):
+        if entry.get("success", True) or assignment not in max_scores:
             continue
+        # One nbgrader gave up on before it reached the gradebook is listed all the same.
+        sub = submissions.setdefault((student, assignment), Submission(student, assignment))
         sub.incidents.append(ledger_incident(entry))
     for sub in submissions.values():
         sub.incidents = dedupe(sub.incidents)
@@ -162,13 +164,20 @@ def read_ledger(course: Path) -> dict[str, dict]:
 
 
 def ledger_incident(entry: dict) -> Incident:
-    error = entry.get("error") or ""
-    lines = [line for line in error.strip().splitlines() if line.strip()]
-    detail = lines[-1] if lines else "nbgrader could not autograde this submission"
+    """What the ledger says went wrong: a submission that was graded zero
+    because its grading was lost (``lost``: killed, stopped, timed out), or
+    one nbgrader failed on, with the end of the real traceback (``cause``)."""
+    if entry.get("lost"):
+        return Incident(entry["lost"], None,
+                        f"graded zero: {entry.get('cause') or 'its grading was lost'}"[:300])
+    cause = entry.get("cause") or entry.get("error") or ""
+    lines = [line for line in cause.strip().splitlines() if line.strip()]
+    detail = lines[-1].strip() if lines else "nbgrader could not autograde this submission"
     kind = "crash"
-    if "CellTimeoutError" in error or "TimeoutError" in error:
+    if "CellTimeoutError" in cause or "TimeoutError" in cause:
         kind = "timeout"
-    return Incident(kind, None, f"nbgrader failed: {detail}"[:300])
+    return Incident(kind, None, f"nbgrader failed: {detail}"[:300],
+                    trace="\n".join(lines) or None)
 
 
 def read_notebook(path: Path, sub: Submission) -> None:
@@ -357,7 +366,8 @@ def render_html(report: Report) -> str:
             path = Path("autograded") / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
             out.append(f"<tr><td>{e(sub.student)}</td><td>{e(sub.assignment)}</td>"
                        f"<td class='bad'>{e(incident.kind)}</td><td>{e(incident.cell or '')}</td>"
-                       f"<td>{e(incident.detail)}</td><td><code>{e(str(path))}</code></td></tr>")
+                       f"<td>{e(incident.detail)}{_trace_html(incident)}</td>"
+                       f"<td><code>{e(str(path))}</code></td></tr>")
         out.append("</table>")
     else:
         out.append("<p>None: every submission was graded without incident.</p>")
@@ -403,6 +413,13 @@ def render_html(report: Report) -> str:
         out.append("</div></div>")
     out.append("</body></html>")
     return "\n".join(out)
+
+
+def _trace_html(incident: Incident) -> str:
+    if not incident.trace:
+        return ""
+    return (f"<details><summary>traceback (last lines)</summary>"
+            f"<pre>{html.escape(incident.trace)}</pre></details>")
 
 
 def write_html(report: Report, path: Path) -> Path:
