@@ -64,15 +64,17 @@ class Course:
         return self.submit(student, lesson, {k: REFERENCE for k in reference_answers(lesson)})
 
     def batch_grade(self, *lessons: str, workers: int = 2, feedback: bool = False,
-                    timeout: float = 1200):
+                    timeout: float = 1200, options: tuple[str, ...] = (),
+                    env: dict[str, str] | None = None):
         """The instructor's path: the course's parallel batch grader, which
         grades with nbgrader itself (its equivalence with sequential
-        `nbgrader autograde` is tested in test_batch_grading.py)."""
+        `nbgrader autograde` is tested in test_batch_grading.py). ``options``
+        are more command-line options; ``env`` more environment variables."""
         command = [sys.executable, "-m", "autograder.grading.batch", *lessons, "--course",
-                   str(self.root), "--workers", str(workers), "--no-progress"]
+                   str(self.root), "--workers", str(workers), "--no-progress", *options]
         if not feedback:
             command.append("--no-feedback")
-        return subprocess.run(command, env=tool_env(), capture_output=True, text=True,
+        return subprocess.run(command, env=tool_env(env), capture_output=True, text=True,
                               timeout=timeout)
 
     def autograde(self, lesson: str, timeout: float = 600):
