@@ -133,8 +133,8 @@ class Supervisor:
             self.workers.append(self._start())
         while queue or any(w.busy for w in self.workers):
             for worker in self.workers:
-                if worker.ready and not worker.busy and queue:
-                    self._give(worker, queue.popleft())
+                if worker.ready and not worker.busy and queue and self._give(worker, queue[0]):
+                    queue.popleft()
             self._wait()
             for worker in list(self.workers):
                 alive = worker.process.is_alive()  # before reading: a dead one sent all it will
@@ -167,10 +167,16 @@ class Supervisor:
                     self._replace(worker, need=bool(queue))
                     yield lost
 
-    def _give(self, worker: _Worker, job) -> None:
+    def _give(self, worker: _Worker, job) -> bool:
+        """Send ``job`` to an idle worker; False if it died before it got it
+        (the job stays queued: it cannot be blamed for that death)."""
+        try:
+            worker.conn.send(job)
+        except OSError:
+            return False
         worker.job, worker.started = job, time.monotonic()
         worker.stopped_since, worker.seen = None, {}
-        worker.conn.send(job)
+        return True
 
     def _wait(self) -> None:
         ready = [w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]
