@@ -93,3 +93,20 @@ def test_one_course_waitgroup_serves_both_lessons():
     with pytest.raises(ValueError, match="cannot go negative"):
         wg.add(-3)
     assert wg.counter == 2
+
+
+def test_queue_task_done_and_join_are_a_waitgroup():
+    seen = demo.queue_as_waitgroup(workers=3)
+    assert seen["unfinished_tasks after 3 puts"] == 3
+    assert seen["unfinished_tasks after join()"] == 0
+    assert seen["one task_done() too many"].startswith("ValueError")
+    assert seen["join() waits on"].startswith("Condition all_tasks_done")
+
+
+def test_an_executor_nobody_refers_to_lets_its_threads_go():
+    assert demo.executor_threads_left(keep_reference=True, workers=3) == 3
+    assert demo.executor_threads_left(keep_reference=False, workers=3) == 0
+
+
+def test_the_ports_comment_does_not_claim_close_wakes_recv():
+    assert "recv returns" not in source_of("waitgroup_program_d.py")

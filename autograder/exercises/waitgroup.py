@@ -15,10 +15,12 @@ from ..lessons.waitgroup import WaitGroup as ReferenceWaitGroup
 from ..sockets import Peer, PeerView
 from ..sockets.peer import LOOPBACK
 from ..threads import Baseline, DeadlineExceeded, LeakError, describe_threads
-from ..threads.census import real_is_alive
+from ..threads.census import is_own, real_is_alive
 from ..threads.locations import Location, learners_line
+from ..threads.origins import started_threads
 from . import exercise
-from .harness import CALL_DEADLINE, CheckFailed, Worker, call_answer, expect, isolated, plural
+from .harness import (CALL_DEADLINE, CheckFailed, Worker, call_answer, expect, isolated,
+                      plural, running_at_return, started_since)
 from .race_probe import Unavailable, race_request, run_probe
 
 EXIT_DEADLINE = 1.0  # threads whose work is over must be gone by then
@@ -388,12 +390,18 @@ def check_waitgroup(answers: dict[str, Any], hidden: bool) -> str:
 # --- run_with_waitgroup -------------------------------------------------------------------
 
 FINISHING = 0.1  # the reader's done() takes this long: it has clean-up to do
+WIND_DOWN = 0.05  # and returns this long after the counter reached zero
 
 
-def observed_waitgroup(finishing: float = 0.0, hold: threading.Event | None = None
-                       ) -> tuple[type, list[ReferenceWaitGroup]]:
+def observed_waitgroup(finishing: float = 0.0, hold: threading.Event | None = None,
+                       wind_down: float = 0.0) -> tuple[type, list[ReferenceWaitGroup]]:
     """A known-good WaitGroup that remembers its instances; counting down takes
-    ``finishing`` seconds, or waits for ``hold`` (a reader that never finishes)."""
+    ``finishing`` seconds, or waits for ``hold`` (a reader that never finishes).
+
+    ``done()`` returns ``wind_down`` seconds after the counter reached zero, as
+    in a reader the OS pauses right after its ``done()``: its thread is still
+    alive when ``wait()`` returns, every time instead of once in a while.
+    """
     created: list[ReferenceWaitGroup] = []
 
     class WaitGroup(ReferenceWaitGroup):
@@ -407,6 +415,8 @@ def observed_waitgroup(finishing: float = 0.0, hold: threading.Event | None = No
                     hold.wait()
                 time.sleep(finishing)
             super().add(delta)
+            if delta < 0:
+                time.sleep(wind_down)
 
     return WaitGroup, created
 
@@ -435,18 +445,25 @@ def _running(baseline: Baseline) -> list:
 
 
 def _reader_finishes(run: Callable, linger: float | None, timeout: float | None) -> None:
-    WaitGroup, created = observed_waitgroup(finishing=FINISHING)
+    WaitGroup, created = observed_waitgroup(finishing=FINISHING, wind_down=WIND_DOWN)
     func = isolated(run, WaitGroup=WaitGroup)
     args, call = _call_text(linger, timeout)
-    budget = (linger or 0.2) + (timeout or 1.0) + CALL_DEADLINE
+    budget = (linger or 0.2) + (timeout or 1.0) + WIND_DOWN + CALL_DEADLINE
     with socket.create_server((LOOPBACK, 0)) as listener:
         address = listener.getsockname()
         baseline = Baseline()
+        before = {id(t) for t in started_threads()}
+        look, still = running_at_return(  # the thread that runs the call is the check's
+            lambda: [t for t in started_since(before) if not is_own(t)])
         counters: list[int] = []  # each WaitGroup's counter the instant the call returned
+
+        def at_return() -> None:
+            counters.extend(wg.counter for wg in created)
+            look()
+
         try:
             call_answer(func, address, *args, what=call, expected=(TimeoutError,),
-                        timeout=budget,
-                        at_return=lambda: counters.extend(wg.counter for wg in created))
+                        timeout=budget, at_return=at_return)
         except TimeoutError as error:
             stuck = _running(baseline)
             raise CheckFailed("\n".join([
@@ -455,7 +472,8 @@ def _reader_finishes(run: Callable, linger: float | None, timeout: float | None)
                   else []),
                 "On Linux, close() does not wake a thread blocked in recv() (lesson 02): "
                 "call conn.shutdown(socket.SHUT_RDWR) first, then conn.close()."])) from None
-        running = _running(baseline)
+        fresh, _ = baseline.new_threads()
+        running = [t for t in fresh if t.thread in still]
         expect(created, f"{call} never made a WaitGroup: make one inside "
                "run_with_waitgroup (the check hands it a WaitGroup class of its own under "
                "that name), add(1) before starting the reader, and have the reader call "
@@ -467,6 +485,13 @@ def _reader_finishes(run: Callable, linger: float | None, timeout: float | None)
                           "This is the seed's bug. After closing the connection, wait on "
                           "the WaitGroup: wg.wait(timeout), and raise TimeoutError if it "
                           "returns False."]))
+        expect(not still, "\n".join([
+            f"{call} returned while its reader thread was still running:",
+            describe_threads(running) if running else ", ".join(t.name for t in still),
+            f"(The check's WaitGroup returns from done() {WIND_DOWN * 1000:.0f} ms after "
+            "the counter reaches 0, as a reader the OS pauses right after done() would.) "
+            "wg.wait() returns once the reader has called done(), not once its thread has "
+            "ended. Keep the reader's Thread object and join() it after wg.wait()."]))
         try:
             baseline.expect_gone(EXIT_DEADLINE, what=call)
         except LeakError as leak:
@@ -516,5 +541,5 @@ def check_run_with_waitgroup(answers: dict[str, Any], hidden: bool) -> str:
         _reader_finishes(run, linger=0.0, timeout=1.0)
         _reader_finishes(run, linger=0.05, timeout=2.0)
         _reader_never_finishes(run, timeout=0.6)
-    return ("the server saw end-of-stream, the call waited for its reader, and it gives "
-            "up with TimeoutError when the reader never finishes.")
+    return ("the server saw end-of-stream, the call returned only once its reader thread "
+            "had ended, and it gives up with TimeoutError when the reader never finishes.")

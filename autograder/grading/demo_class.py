@@ -113,7 +113,8 @@ def close_only_stop() -> str:  # the literal port of the Go program: close() alo
 def run_without_wait() -> str:  # the book's bug: wg.Wait() is never called
     return _mutate("03_waitgroup", "run_with_waitgroup",
                    "    if not wg.wait(timeout):\n"
-                   "        raise TimeoutError(f\"the reader did not finish within {timeout} s\")\n",
+                   "        raise TimeoutError(f\"the reader did not finish within {timeout} s\")\n"
+                   "    reader.join()  # done() was its last call, not its end\n",
                    "")
 
 

@@ -216,3 +216,58 @@ def show_waiting(rows: list[Waited]) -> None:
     for row in rows:
         print(f"{row.mechanism:39} {str(row.all_finished):14} {str(row.error_seen):32} "
               f"{row.threads_left}")
+
+
+# --- the standard library's WaitGroup: Queue.task_done() and Queue.join() ---------------
+
+def queue_as_waitgroup(workers: int = 3) -> dict:
+    """``queue.Queue`` counts unfinished tasks: ``put`` adds one, ``task_done``
+    takes one away, ``join`` waits on the ``all_tasks_done`` Condition until
+    the count is zero, and a count below zero raises ``ValueError``."""
+    tasks: queue.Queue = queue.Queue()
+    result: dict = {}
+    for index in range(workers):
+        tasks.put(index)  # add(1)
+    result["unfinished_tasks after 3 puts"] = tasks.unfinished_tasks
+
+    def worker() -> None:
+        tasks.get()
+        time.sleep(0.01)  # a tiny unit of work
+        tasks.task_done()  # done()
+
+    threads = [threading.Thread(target=worker, name=f"worker {i}") for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    tasks.join()  # wait(): returns once the counter is zero
+    result["unfinished_tasks after join()"] = tasks.unfinished_tasks
+    for thread in threads:
+        thread.join()
+    try:
+        tasks.task_done()  # one done() too many
+        result["one task_done() too many"] = "accepted"
+    except ValueError as error:
+        result["one task_done() too many"] = f"ValueError: {error}"
+    result["join() waits on"] = (f"{type(tasks.all_tasks_done).__name__} "
+                                 "all_tasks_done, on the queue's mutex"
+                                 if tasks.all_tasks_done.acquire == tasks.mutex.acquire
+                                 else repr(tasks.all_tasks_done))
+    return result
+
+
+# --- an executor nobody refers to any more -------------------------------------------------
+
+def executor_threads_left(keep_reference: bool, workers: int = 4,
+                          grace: float = 0.5) -> int:
+    """Run ``workers`` tasks on a ThreadPoolExecutor that is never shut down,
+    then keep it or drop the last reference to it; how many of its threads are
+    still running ``grace`` seconds later?"""
+    baseline = Baseline()
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+    futures = [pool.submit(_task, i, False) for i in range(workers)]
+    concurrent.futures.wait(futures)
+    kept = [pool] if keep_reference else []
+    del pool, futures  # the executor's weakref callback wakes its idle workers
+    left, _ = baseline.wait_gone(grace)
+    for executor in kept:  # clean up: nothing of this demo outlives it
+        executor.shutdown(wait=True)
+    return len(left)

@@ -100,12 +100,14 @@ def run_with_waitgroup(address, linger=0.2, timeout=1.0):
     conn = socket.create_connection(address)
     wg = WaitGroup()
     wg.add(1)
-    threading.Thread(target=socket_recv, args=(conn, wg)).start()
+    reader = threading.Thread(target=socket_recv, args=(conn, wg))
+    reader.start()
     time.sleep(linger)
     conn.shutdown(socket.SHUT_RDWR)
     conn.close()
     if not wg.wait(timeout):
         raise TimeoutError(f"the reader did not finish within {timeout} s")
+    reader.join()
 '''
 
 
@@ -114,21 +116,24 @@ def _run_mutant(old: str, new: str) -> str:
     return GOOD_RUN.replace(old, new)
 
 
-# The book's program D: never waits.
-RUN_NO_WAIT = _run_mutant('''    if not wg.wait(timeout):
+WAIT_THEN_JOIN = '''    if not wg.wait(timeout):
         raise TimeoutError(f"the reader did not finish within {timeout} s")
-''', "")
+    reader.join()
+'''
+
+# The book's program D: never waits.
+RUN_NO_WAIT = _run_mutant(WAIT_THEN_JOIN, "")
+
+# Waits for done(), not for the thread: returns while the reader still runs.
+RUN_WAIT_NO_JOIN = _run_mutant("    reader.join()\n", "")
 
 # The straight port of conn.Close(): the reader never wakes.
 RUN_CLOSE_ONLY = _run_mutant("    conn.shutdown(socket.SHUT_RDWR)\n", "")
 
-RUN_WAITS_FOREVER = _run_mutant('''    if not wg.wait(timeout):
-        raise TimeoutError(f"the reader did not finish within {timeout} s")
-''', "    wg.wait()\n")
+RUN_WAITS_FOREVER = _run_mutant(WAIT_THEN_JOIN, "    wg.wait()\n    reader.join()\n")
 
-RUN_IGNORES_THE_TIMEOUT = _run_mutant('''    if not wg.wait(timeout):
-        raise TimeoutError(f"the reader did not finish within {timeout} s")
-''', "    wg.wait(timeout)\n")
+RUN_IGNORES_THE_TIMEOUT = _run_mutant(WAIT_THEN_JOIN,
+                                      "    wg.wait(timeout)\n    reader.join(timeout)\n")
 
 WRONG = {
     "negative counter allowed": ("waitgroup", NEGATIVE_ALLOWED, "test_waitgroup",
@@ -150,6 +155,10 @@ WRONG = {
     "no wait (the book's bug)": ("run_with_waitgroup", RUN_NO_WAIT, "test_run_with_waitgroup",
                                  ["returned before its reader was done", "wg.wait(timeout)"],
                                  False),
+    "wait() without join()": ("run_with_waitgroup", RUN_WAIT_NO_JOIN,
+                              "test_run_with_waitgroup",
+                              ["reader thread was still running", "not once its thread has "
+                               "ended", "join() it after wg.wait()"], False),
     "close() only": ("run_with_waitgroup", RUN_CLOSE_ONLY, "test_run_with_waitgroup",
                      ["raised TimeoutError", "never finished", "shutdown(socket.SHUT_RDWR)"],
                      False),

@@ -34,7 +34,7 @@ def main(address, shutdown=False, daemon=False):
     print("main: closing the connection, then returning", flush=True)
     if shutdown:
         conn.shutdown(socket.SHUT_RDWR)  # what wakes the reader on Linux (lesson 02)
-    conn.close()  # close the socket: recv returns
+    conn.close()  # in Go, Close wakes the reader; on Linux recv sleeps on (lesson 02)
     # no wg.wait(), as in the book
 
 
