@@ -227,3 +227,23 @@ def test_queue_shutdown_is_shown_only_where_it_exists():
 def test_gil_is_on_unless_this_python_says_otherwise():
     expected = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True
     assert lesson.gil_enabled() is expected
+
+
+def test_simple_queue_is_cheaper_than_queue_and_than_a_lock(quick):
+    """Measured several times before pinning: Queue about 15x a Lock pair,
+    SimpleQueue about 0.5x (no lock on its uncontended path)."""
+    ratios = lesson.ratios(lesson.time_uncontended(quick))
+    assert ratios["SimpleQueue"] < ratios["Queue"]
+    assert ratios["Queue"] > 3
+    assert ratios["SimpleQueue"] < 1.0
+
+
+def test_pool_signal_benchmark_keeps_its_workers_up_and_cleans_up(quick):
+    before = threading.active_count()
+    assert_sane(lesson.time_pool_signals(quick), list(lesson.POOL_SIGNALS), quick.repeats)
+    assert threading.active_count() == before
+
+
+def test_the_notebook_does_not_run_queue_shutdown_on_3_11(root):
+    text = (root / "text" / "04_channels_vs_locks" / "04_channels_vs_locks.md").read_text()
+    assert "queue_shutdown_demo" not in text and "Python 3.11" in text

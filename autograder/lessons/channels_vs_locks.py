@@ -376,6 +376,82 @@ def time_done_signals(mechanisms: dict[str, Callable[[int], list[int]]],
             for label, func in mechanisms.items()]
 
 
+# Between long-lived workers: a pool that stays up, so that the thread's end is
+# not what is waited for, and the signal is all that tells the caller "done".
+# Every mechanism hands out its tasks the same way (one queue.Queue inbox);
+# only the way back differs. Each entry makes, for one round of n tasks, the
+# workers' signal and the caller's wait.
+Signal = tuple[Callable[[int], None], Callable[[], None]]
+
+
+def _signal_by_queue(make: Callable[[], Any]) -> Callable[[queue.Queue, int], Signal]:
+    def signal(inbox: queue.Queue, n: int) -> Signal:
+        finished = make()
+        return finished.put, lambda: [finished.get() for _ in range(n)]
+    return signal
+
+
+def _signal_by_waitgroup(inbox: queue.Queue, n: int) -> Signal:
+    wg = WaitGroup()
+    wg.add(n)
+    return lambda index: wg.done(), wg.wait
+
+
+def _signal_by_task_done(inbox: queue.Queue, n: int) -> Signal:
+    # The inbox's own counter: put() added one per task, task_done() takes it away.
+    return lambda index: inbox.task_done(), inbox.join
+
+
+POOL_SIGNALS: dict[str, Callable[[queue.Queue, int], Signal]] = {
+    "WaitGroup": _signal_by_waitgroup,
+    "Queue": _signal_by_queue(queue.Queue),
+    "SimpleQueue": _signal_by_queue(queue.SimpleQueue),
+    "Queue.task_done() / join()": _signal_by_task_done,
+}
+
+
+def timed_pool_signal(make_signal: Callable[[queue.Queue, int], Signal],
+                      workers: int) -> Callable[[int], float]:
+    """A batch timer: ``rounds`` rounds of ``workers`` tasks on a pool of
+    ``workers`` threads started beforehand; returns the seconds per task
+    times ``rounds`` (so ``measure`` reports seconds per task)."""
+    def timed(rounds: int) -> float:
+        inbox: queue.Queue = queue.Queue()
+
+        def worker() -> None:
+            while (task := inbox.get()) is not None:
+                index, signal = task
+                tiny_work(index)
+                signal(index)
+
+        pool = [threading.Thread(target=worker, name=f"pool worker {i}", daemon=True)
+                for i in range(workers)]
+        for thread in pool:
+            thread.start()
+        try:
+            started = time.perf_counter()
+            for _ in range(rounds):
+                signal, wait = make_signal(inbox, workers)
+                for index in range(workers):
+                    inbox.put((index, signal))
+                wait()
+            return (time.perf_counter() - started) / workers
+        finally:
+            for _ in pool:
+                inbox.put(None)
+            for thread in pool:
+                thread.join()
+    return timed
+
+
+def time_pool_signals(sizes: Sizes) -> list[Measurement]:
+    """Seconds per task for a pool of ``sizes.threads`` long-lived workers to
+    do one tiny task each and let the caller know, through each mechanism."""
+    rounds = max(5, sizes.round_trips // 20)
+    return [measure(label, timed_pool_signal(make, sizes.threads), rounds, sizes.repeats)
+            for label, make in POOL_SIGNALS.items()]
+
+
 # --- reporting ------------------------------------------------------------------
 
 def ratios(measurements: list[Measurement]) -> dict[str, float]:
@@ -440,6 +516,8 @@ def run_benchmarks(sizes: Sizes, done_mechanisms: dict[str, Callable[[int], list
         "two threads, ping-pong: one round trip": time_ping_pong(sizes),
         f"{sizes.threads} workers: start them and learn they are done (per worker)":
             time_done_signals(done_mechanisms, sizes),
+        f"a pool of {sizes.threads} long-lived workers: learn a task is done (per task)":
+            time_pool_signals(sizes),
     }
 
 
