@@ -70,3 +70,45 @@ def test_a_daemon_thread_is_counted_like_any_other():
     seen = demo.daemon_still_counts()
     assert seen["with a daemon consumer"] == seen["active_count before"] + 1
     assert seen["listed by threading.enumerate()"] and seen["stopped by a 0"]
+
+
+def test_program_b_port_re_reads_its_bound_as_go_does():
+    from autograder.lessons.programs import source_of
+    port = source_of("program_b.py")
+    assert "while i < threading.active_count() - 1:" in port
+    assert "range(threading.active_count()" not in port
+    assert "i < runtime.NumGoroutine()-1; i++" in source_of("program_b.go")
+
+
+def test_a_re_read_bound_with_go_s_rendezvous_leaves_consumers_running():
+    """Measured direction: with a send that waits for its receiver, each
+    consumer that ends lowers the bound, and some consumers are left."""
+    go_like = demo.reread_bound(consumers=10, rendezvous=True, runs=4)
+    assert any(left > 0 for left in go_like.left_running), go_like
+    for sent, left in zip(go_like.zeros_sent, go_like.left_running):
+        assert sent + left == 10 and sent < 10
+
+
+def test_with_the_port_s_unbounded_queue_the_loop_outruns_the_consumers():
+    plain = demo.reread_bound(consumers=10, rendezvous=False, runs=3)
+    assert plain.zeros_sent == [10] * 3 and plain.left_running == [0] * 3
+
+
+def test_an_exception_raised_into_a_thread_ends_it_only_at_its_next_bytecode():
+    before = threading.active_count()
+    seen = demo.interrupt_threads()
+    assert seen["running Python: ended"] is True
+    assert seen["blocked in get(): ended within 0.3 s"] is False
+    assert seen["...ended once get() returned"] is True
+    assert seen["...and processed the item"] is False
+    assert seen["holding a lock: ended"] is True
+    assert seen["...and the lock is still held"] is True
+    assert threading.active_count() == before
+
+
+def test_the_course_itself_raises_into_threads():
+    """The lessons' claim: the deadline runner uses this very C API."""
+    import inspect
+
+    from autograder.threads import deadline
+    assert "PyThreadState_SetAsyncExc" in inspect.getsource(deadline.ask_to_stop)

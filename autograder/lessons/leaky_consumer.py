@@ -191,3 +191,159 @@ def daemon_still_counts() -> dict:
     worker.join(1.0)
     return {"active_count before": before, "with a daemon consumer": during,
             "listed by threading.enumerate()": listed, "stopped by a 0": not worker.is_alive()}
+
+
+# --- program B's bound, re-read as Go re-reads it ---------------------------------
+
+# Program B's "exit" loop as Go runs it: the bound is evaluated again before
+# every iteration. With RENDEZVOUS, each send also waits until a consumer has
+# taken the value (ch.join() after put(), task_done() in the consumer), as a
+# send on Go's unbuffered channel does. The child stops the consumers it left
+# behind before it reports, so it always exits.
+REREAD_PROGRAM = '''
+import queue, threading, time
+
+RENDEZVOUS = {rendezvous}
+
+def consumer(ch):
+    while True:
+        data = ch.get()
+        ch.task_done()          # "received": lets a waiting ch.join() return
+        if data == 0:
+            break
+
+ch = queue.Queue()
+consumers = [threading.Thread(target=consumer, args=(ch,)) for _ in range({consumers})]
+for t in consumers:
+    t.start()
+
+i = 0
+while i < threading.active_count() - 1:   # Go: i < runtime.NumGoroutine()-1
+    ch.put(0)
+    if RENDEZVOUS:
+        ch.join()               # wait until a consumer has received it
+    i += 1
+
+time.sleep(0.2)                 # time for every consumer that got a 0 to end
+left = sum(t.is_alive() for t in consumers)
+print(i, left)
+for _ in range(left):           # clean up, so that this process can exit
+    ch.put(0)
+'''
+
+
+@dataclass
+class ReRead:
+    rendezvous: bool
+    consumers: int
+    zeros_sent: list[int] = field(default_factory=list)  # one per run
+    left_running: list[int] = field(default_factory=list)  # one per run
+
+
+def reread_bound(consumers: int = 10, rendezvous: bool = False, runs: int = 5,
+                 timeout: float = 5.0) -> ReRead:
+    """Run program B's exit loop with the bound re-read each time, ``runs``
+    times in fresh child processes (the only threads there are main and the
+    consumers, as the book assumes); how many consumers did it leave running?"""
+    result = ReRead(rendezvous, consumers)
+    code = REREAD_PROGRAM.format(rendezvous=rendezvous, consumers=consumers)
+    for _ in range(runs):
+        finished = run_python(code, timeout=timeout)
+        if finished.hung or finished.returncode != 0:
+            raise RuntimeError(f"the child did not report:\n{finished.stderr}")
+        sent, left = map(int, finished.stdout.split())
+        result.zeros_sent.append(sent)
+        result.left_running.append(left)
+    return result
+
+
+# --- ending a thread from outside: possible, not safe -----------------------------
+
+class Interrupted(Exception):
+    """What the demo raises inside another thread."""
+
+
+def _raise_in(thread: threading.Thread, exception: type[BaseException] | None) -> int:
+    """The C API the course's own deadline runner uses; None withdraws a request."""
+    import ctypes
+
+    return ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread.ident or 0),
+        ctypes.py_object(exception) if exception is not None else None)
+
+
+def interrupt_threads(grace: float = 0.3) -> dict:
+    """Raise an exception inside other threads, as ``PyThreadState_SetAsyncExc`` can.
+
+    Three threads: one running Python code (it ends at once), one blocked in
+    ``Queue.get()`` (the exception waits until the call returns), and one
+    that holds a lock and releases it in a ``finally`` it has not reached yet
+    (the exception leaves the lock held for good).
+    """
+    seen: dict[str, str] = {}
+
+    def spinning() -> None:
+        spins = 0
+        try:
+            while True:
+                spins += 1
+        except Interrupted:
+            seen["spinning"] = "Interrupted"
+
+    ch: queue.Queue = queue.Queue()
+    processed: list = []
+
+    def blocked() -> None:
+        try:
+            while True:
+                processed.append(ch.get())
+        except Interrupted:
+            seen["blocked"] = "Interrupted"
+
+    lock = threading.Lock()
+    ready, go_on = threading.Event(), threading.Event()
+
+    def holding() -> None:
+        try:
+            lock.acquire()
+            ready.set()
+            while not go_on.is_set():  # some work before the try: the exception lands here
+                pass
+            try:
+                pass                   # the work that needs the lock
+            finally:
+                lock.release()         # right against any exception raised inside the try
+        except Interrupted:
+            seen["holding"] = "Interrupted"
+
+    result: dict = {}
+    spinner = threading.Thread(target=spinning, name="spinning", daemon=True)
+    spinner.start()
+    time.sleep(0.05)
+    _raise_in(spinner, Interrupted)
+    spinner.join(grace)
+    result["running Python: ended"] = not spinner.is_alive()
+
+    waiter = threading.Thread(target=blocked, name="blocked in get()", daemon=True)
+    waiter.start()
+    time.sleep(0.05)
+    _raise_in(waiter, Interrupted)
+    waiter.join(grace)
+    result[f"blocked in get(): ended within {grace:g} s"] = not waiter.is_alive()
+    ch.put("an item")            # get() returns, and the exception fires
+    waiter.join(grace)
+    result["...ended once get() returned"] = not waiter.is_alive()
+    result["...and processed the item"] = processed == ["an item"]
+
+    holder = threading.Thread(target=holding, name="holding a lock", daemon=True)
+    holder.start()
+    ready.wait(grace)
+    _raise_in(holder, Interrupted)
+    holder.join(grace)
+    result["holding a lock: ended"] = not holder.is_alive()
+    result["...and the lock is still held"] = lock.locked()
+    result["exceptions seen"] = seen
+    for thread in (spinner, waiter, holder):  # nothing of this demo outlives it
+        if thread.is_alive():
+            _raise_in(thread, None)
+    return result
