@@ -1,9 +1,9 @@
-"""Submissions that reach out of their notebook, graded as an instructor grades
-a class (the batch grader, which runs nbgrader), between two right
-submissions, one graded before them and one after. Afterwards the grader,
-the gradebook and the machine must be as before: the right ones keep full
-marks, the grader's source is unchanged, and nothing an attack started or
-wrote is left."""
+"""Submissions that reach out of their notebook or forge the grader's verdict,
+graded as an instructor grades a class (the batch grader, which runs
+nbgrader), between two right submissions, one graded before them and one
+after. Each gets what its answers earn; afterwards the grader, the gradebook
+and the machine are as before: the right ones keep full marks, the grader's
+source is unchanged, and nothing an attack started or wrote is left."""
 
 import hashlib
 import os
@@ -14,6 +14,7 @@ import pytest
 
 import autograder
 from answers.adversarial import FULL, LESSON, hostile_answers, hostile_edit
+from answers.forgeries import FORGERIES
 from answers.sealed_off import MARKER, SEALED_OFF
 from autograder.grading import sandbox
 from autograder.grading.incidents import incidents
@@ -24,6 +25,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     reason="bubblewrap (bwrap) is not installed or cannot run")]
 
 BEFORE, AFTER = "aaa_right_before", "zzz_right_after"
+CORPUS = {**SEALED_OFF, **FORGERIES}
 
 
 def grader_fingerprint() -> str:
@@ -55,7 +57,7 @@ def graded(tmp_path_factory, monkeypatch_module):
         "c.VerifyOutsideKernel.total_timeout = 25\n"))
     course.submit_reference(BEFORE, LESSON)
     names = {}
-    for number, (name, hostile) in enumerate(sorted(SEALED_OFF.items())):
+    for number, (name, hostile) in enumerate(sorted(CORPUS.items())):
         student = f"sealed{number:02d}"
         course.submit(student, LESSON, hostile_answers(hostile), edit=hostile_edit(hostile))
         names[student] = name
@@ -81,11 +83,11 @@ def test_right_submissions_graded_before_and_after_keep_full_marks(graded, stude
     assert graded[0].scores(student, LESSON) == FULL
 
 
-@pytest.mark.parametrize("name", sorted(SEALED_OFF))
+@pytest.mark.parametrize("name", sorted(CORPUS))
 def test_each_attack_gets_what_its_answers_earn(graded, name):
     course, names, _, _ = graded
     student = next(s for s, n in names.items() if n == name)
-    hostile = SEALED_OFF[name]
+    hostile = CORPUS[name]
     assert course.scores(student, LESSON) == hostile.scores
     if hostile.incident:
         path = course.root / "autograded" / student / LESSON / f"{LESSON}.ipynb"

@@ -1,26 +1,33 @@
-"""Establish a notebook's verdicts again, in a fresh Python process.
+"""Run a notebook again, sealed off, for the judge to question.
 
     python -I -m autograder.grading.recheck   < plan.json
 
-Started by ``VerifyOutsideKernel``. It imports the grader and snapshots it
-before any learner code runs, then runs the notebook's code cells in order.
-Before each test cell it undoes whatever the learner's code changed in the
-grader (and reports it), hands the cell the real ``check``, and runs the
-instructor's test code. Verdicts go, one JSON line each, with the plan's
-token, to the file descriptor the plan names; everything learner code prints
-goes nowhere.
+Started by ``VerifyOutsideKernel``, in the sandbox. It imports the grader and
+snapshots it before any learner code runs, then runs the notebook's code
+cells in order. At each test cell it puts back whatever learner code changed
+in the grader (and says so), then stops and answers the judge on the channel
+(a Unix socket, one JSON line per message):
 
-The plan: ``{"token", "result_fd", "cell_timeout", "cells": [{"index",
-"label", "source", "test"}]}``.
+* ``{"call": probe, "args": {...}}``: run that probe (``autograder.probes``)
+  on the learner's functions; answer ``{"step": ...}`` (then wait for
+  ``{"resume": true}``), ``{"result": ...}`` or ``{"error": ...}``;
+* ``{"next": true}``: the judge has decided this test; go on;
+* ``{"run": true}``: an exercise without a judge: run the instructor's test
+  cell here with the real ``check`` and answer ``{"verdict": index, ...}``.
+
+Everything learner code prints goes nowhere. The plan: ``{"channel_fd",
+"cell_timeout", "cells": [{"index", "label", "source", "test"}]}``.
 """
 
 from __future__ import annotations
 
 import builtins
+import inspect
 import io
 import json
 import linecache
 import os
+import socket
 import sys
 
 from autograder.grading import integrity
@@ -29,7 +36,67 @@ integrity.import_whole_grader()  # before any learner code: the snapshot is of t
 _SNAPSHOT = integrity.Snapshot.take()
 
 from autograder.learner import check as _real_check  # noqa: E402
+from autograder.probes import PROBES, error_text  # noqa: E402
 from autograder.threads import DeadlineExceeded, call_with_deadline  # noqa: E402
+
+_dumps, _loads = json.dumps, json.loads  # the grader's own, taken before learner code runs
+
+
+class Channel:
+    """The judge's line to this process."""
+
+    def __init__(self, fd: int) -> None:
+        self.socket = socket.socket(fileno=fd)
+        self.reader = self.socket.makefile("rb")
+
+    def send(self, **message) -> None:
+        self.socket.sendall(_dumps(message, default=repr).encode() + b"\n")
+
+    def receive(self) -> dict:
+        line = self.reader.readline()
+        if not line:
+            os._exit(0)  # the judge is gone: nothing more to do
+        return _loads(line)
+
+
+def serve(channel: Channel, namespace: dict) -> str:
+    """Answer the judge's probes until it says "next" or "run"."""
+    active = None  # a probe waiting for the judge to look, then resume
+    while True:
+        message = channel.receive()
+        if message.get("resume") and active is not None:
+            active = _advance(channel, active)
+            continue
+        if active is not None:  # the judge decided before the probe ended
+            active.close()
+            active = None
+        if "call" in message:
+            probe = PROBES.get(message["call"])
+            try:
+                outcome = probe(namespace, **message.get("args", {}))
+            except BaseException as error:  # noqa: BLE001 - reported to the judge
+                channel.send(error=error_text(error))
+                continue
+            if inspect.isgenerator(outcome):
+                active = _advance(channel, outcome)
+            else:
+                channel.send(result=outcome)
+        elif message.get("next"):
+            return "next"
+        elif message.get("run"):
+            return "run"
+
+
+def _advance(channel: Channel, probe):
+    """Run a probe to its next step; the probe if it waits, else None."""
+    try:
+        channel.send(step=next(probe))
+        return probe
+    except StopIteration as end:
+        channel.send(result=end.value or {})
+    except BaseException as error:  # noqa: BLE001 - reported to the judge
+        channel.send(error=error_text(error))
+    return None
 
 
 class _NoIPython:
@@ -60,26 +127,27 @@ def _compile(source: str, label: str):
 
 def main() -> None:
     plan = json.loads(sys.stdin.read())
-    token, timeout = plan["token"], plan["cell_timeout"]
-    results = os.fdopen(plan["result_fd"], "w", buffering=1)
-
-    def send(**message) -> None:
-        results.write(json.dumps({"token": token, **message}) + "\n")
-
+    timeout = plan["cell_timeout"]
+    channel = Channel(plan["channel_fd"])
     namespace = {"__name__": "__main__", "__builtins__": builtins,
                  "get_ipython": _NoIPython}
     sys.stdout = sys.stderr = io.StringIO()  # learner output is not the verdict
     for cell in plan["cells"]:
+        if cell["test"]:
+            changed = _SNAPSHOT.restore()  # before compiling: the compiler is the grader's too
+            if changed:
+                channel.send(tampered=changed, before=cell["index"])
+            channel.send(at=cell["index"])
+            if serve(channel, namespace) == "next":
+                continue
         try:
             code = _compile(cell["source"], cell["label"])
         except SyntaxError as error:
             if cell["test"]:
-                send(index=cell["index"], passed=False, message=f"SyntaxError: {error}")
+                channel.send(verdict=cell["index"], passed=False,
+                             message=f"SyntaxError: {error}")
             continue
         if cell["test"]:
-            changed = _SNAPSHOT.restore()
-            if changed:
-                send(tampered=changed, before=cell["index"])
             namespace["check"] = _real_check
             printed = sys.stdout = sys.stderr = io.StringIO()
         try:
@@ -89,17 +157,16 @@ def main() -> None:
         except DeadlineExceeded as error:
             failure = str(error).splitlines()[0]
             if not cell["test"]:
-                send(stopped=f"cell {cell['label']} did not finish in {timeout:g} s")
+                channel.send(stopped=f"cell {cell['label']} did not finish in {timeout:g} s")
                 break
         except BaseException as error:  # noqa: BLE001 - learner code may raise anything
             failure = f"{type(error).__name__}: {error}"
         if cell["test"]:
             verdicts = [line for line in printed.getvalue().splitlines()
                         if line.startswith(("\N{CROSS MARK}", "\N{WHITE HEAVY CHECK MARK}"))]
-            send(index=cell["index"], passed=failure is None, message=failure,
-                 verdicts=verdicts)
-    send(done=True)
-    results.flush()
+            channel.send(verdict=cell["index"], passed=failure is None, message=failure,
+                         verdicts=verdicts)
+    channel.send(done=True)
     os._exit(0)  # learner threads may still run; they must not hold the process
 
 

@@ -1,39 +1,48 @@
-"""Score a test cell only if a fresh process agrees with the learner's kernel.
+"""Score a test cell only if a judge outside learner code confirms the kernel.
 
 Learner code runs in the same kernel as the test cells, so in that kernel it
 can replace the grader, fake a passing check's output, or hide its threads.
-After the notebook has run, this preprocessor hands its code cells to
-``autograder.grading.recheck`` in a fresh, isolated, resource-limited Python
-process that imports the grader first and repairs it before every test cell.
-A test cell keeps its points only if it passed in the kernel *and* there;
-otherwise it gets an error output saying why, which nbgrader scores as zero.
+After the notebook has run, this preprocessor runs its code cells again in a
+fresh, sealed-off process (``recheck.py``, the subject). At each test cell
+the subject stops, and the judge (``judge/``, here in nbgrader's process,
+which runs no learner code) decides the test: it asks the subject to run the
+learner's functions on inputs the judge chooses, checks the plain data that
+comes back, and watches the subject's threads in ``/proc``. Exercises that
+have no judge yet are re-checked inside the subject, as before.
+
+A test cell keeps its points only if it passed in the kernel *and* the judge
+(or the re-check) confirms it; otherwise it gets an error output saying why,
+which nbgrader scores as zero.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
-import selectors
+import socket
 import subprocess
 import sys
-import time
+from pathlib import Path
 
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Integer
 
 from . import incidents, sandbox
-from .watchdog import Watchdog
 from .cells import error_output, grade_id, has_error, is_test_cell
+from .judge import JUDGES, Rejected, Subject, SubjectGone, exercises_checked
+from .watchdog import Watchdog, process_tree
 
 NOT_RUN = ("NotRun", "CellTimeoutError", "KernelDied")
+SUBJECT_MODULE = b"autograder.grading.recheck"
 
 
 class VerifyOutsideKernel(NbGraderPreprocessor):
     cell_timeout = Float(30.0, help="Seconds each cell may take in the fresh process"
                          ).tag(config=True)
     total_timeout = Float(90.0, help="Seconds the whole re-check may take").tag(config=True)
+    reply_timeout = Float(10.0, help="Seconds the judge waits for one answer of the "
+                          "learner's process").tag(config=True)
     memory_mib = Integer(sandbox.Limits.memory_mib,
                          help="Resident memory the re-check may use, in MiB").tag(config=True)
     tasks = Integer(sandbox.Limits.tasks,
@@ -42,20 +51,13 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict):
         if not any(is_test_cell(cell) for cell in nb.cells):
             return nb, resources  # nothing is scored here
+        to_judge = {index for index, cell in enumerate(nb.cells)
+                    if is_test_cell(cell) and not has_error(cell)}
         cells = self._plan_cells(nb)
         path = resources.get("metadata", {}).get("path") or os.getcwd()
-        messages = self._run(cells, path)
-        verdicts = {m["index"]: m for m in messages if "index" in m}
-        stopped = next((m["stopped"] for m in messages if "stopped" in m), None) \
-            or self._watchdog.reason
-        finished = any(m.get("done") for m in messages)
-        for message in messages:
-            if "tampered" in message:
-                incidents.record(nb, "tampered", "learner code changed the grader: "
-                                 + ", ".join(message["tampered"]))
-        for index, cell in enumerate(nb.cells):
-            if is_test_cell(cell) and not has_error(cell):
-                self._judge(nb, cell, verdicts.get(index), stopped, finished)
+        verdicts, stopped, finished = self._converse(nb, cells, path, to_judge)
+        for index in sorted(to_judge):
+            self._decide(nb, nb.cells[index], verdicts.get(index), stopped, finished)
         return nb, resources
 
     @staticmethod
@@ -72,73 +74,134 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
                           "test": is_test_cell(cell)})
         return cells
 
-    def _judge(self, nb: NotebookNode, cell: NotebookNode, verdict: dict | None,
-               stopped: str | None, finished: bool) -> None:
+    # --- the conversation with the subject ----------------------------------------
+
+    def _converse(self, nb: NotebookNode, cells: list[dict], path: str,
+                  to_judge: set[int]) -> tuple[dict[int, dict], str | None, bool]:
+        sources = {cell["index"]: cell["source"] for cell in cells if cell["test"]}
+        verdicts: dict[int, dict] = {}
+        self._asked_to_run: set[int] = set()  # the only cells whose verdict the subject gives
+        stopped, finished = None, False
+        ours, theirs = socket.socketpair()
+        child, watchdog = self._start(cells, path, theirs)
+        subject = Subject(ours, lambda: _subject_pid(child.pid), self.reply_timeout)
+        try:
+            while True:
+                message = subject.receive(timeout=self.total_timeout)
+                if isinstance(message.get("tampered"), list):
+                    incidents.record(nb, "tampered", "learner code changed the grader: "
+                                     + ", ".join(map(str, message["tampered"]))[:2000])
+                elif type(message.get("at")) is int:
+                    self._at_test(subject, message["at"], sources, to_judge, verdicts)
+                elif message.get("verdict") in self._asked_to_run:
+                    self._asked_to_run.discard(message["verdict"])
+                    verdicts[message["verdict"]] = _plain_verdict(message)
+                elif isinstance(message.get("stopped"), str):
+                    stopped = message["stopped"][:500]
+                elif message.get("done") is True:
+                    finished = True
+                    break
+        except SubjectGone as gone:
+            stopped = stopped or watchdog.reason or str(gone)
+        finally:
+            ours.close()
+            _end(child)
+            watchdog.stop()
+        return verdicts, stopped, finished
+
+    def _at_test(self, subject: Subject, index: int, sources: dict[int, str],
+                 to_judge: set[int], verdicts: dict[int, dict]) -> None:
+        """The subject stopped at a test cell: judge it, or let it re-check itself."""
+        if index not in sources or index in verdicts:
+            raise SubjectGone("the re-check process stopped at a cell that is not a test")
+        checked = exercises_checked(sources[index])
+        if index not in to_judge:
+            subject.send(next=True)  # failed in the kernel already: nothing to confirm
+        elif checked and all(name in JUDGES for name in checked):
+            verdicts[index] = _judged(subject, checked)
+            subject.send(next=True)
+        else:
+            self._asked_to_run.add(index)
+            subject.send(run=True)
+
+    def _start(self, cells: list[dict], path: str, channel: socket.socket):
+        env = dict(os.environ, NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg",
+                   PYTHONUNBUFFERED="1", MALLOC_ARENA_MAX="2")
+        limits = sandbox.Limits(memory_mib=self.memory_mib, tasks=self.tasks)
+        program = sandbox.command([sys.executable, "-I", "-m", SUBJECT_MODULE.decode()],
+                                  workdir=path, limits=limits, env=env,
+                                  hidden=sandbox.course_paths(self.config))
+        plan = {"channel_fd": channel.fileno(), "cell_timeout": self.cell_timeout,
+                "cells": cells}
+        child = subprocess.Popen(
+            program, cwd=path, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, pass_fds=(channel.fileno(),), start_new_session=True)
+        channel.close()
+        watchdog = Watchdog(child.pid, memory_mib=self.memory_mib, tasks=self.tasks,
+                            seconds=self.total_timeout, what="the re-check").start()
+        try:
+            child.stdin.write(json.dumps(plan).encode())
+            child.stdin.close()
+        except BrokenPipeError:
+            pass
+        return child, watchdog
+
+    # --- the verdict ------------------------------------------------------------------
+
+    def _decide(self, nb: NotebookNode, cell: NotebookNode, verdict: dict | None,
+                stopped: str | None, finished: bool) -> None:
         if verdict is None:
             reason = stopped or ("the fresh process ended before this test"
                                  if not finished else "this test was not reached")
-            detail = f"not confirmed in a fresh process: {reason}"
+            detail = f"not confirmed outside the notebook's kernel: {reason}"
         elif verdict["passed"]:
             return
         else:
-            detail = ("it passed in the notebook's kernel but failed when checked again "
-                      f"in a fresh Python process: {verdict['message']}")
+            detail = ("it passed in the notebook's kernel but not when checked again "
+                      f"outside it: {verdict['message']}")
         incidents.record(nb, "recheck", detail, cell=grade_id(cell))
         for line in (verdict or {}).get("verdicts", []):
             cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
                                              text=f"(fresh process) {line}\n"))
         cell.outputs.append(error_output("NotConfirmed", detail))
 
-    def _run(self, cells: list[dict], path: str) -> list[dict]:
-        token = secrets.token_hex(16)
-        read_end, write_end = os.pipe()
-        plan = {"token": token, "result_fd": write_end, "cell_timeout": self.cell_timeout,
-                "cells": cells}
-        env = dict(os.environ, NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg",
-                   PYTHONUNBUFFERED="1", MALLOC_ARENA_MAX="2")
-        limits = sandbox.Limits(memory_mib=self.memory_mib, tasks=self.tasks)
-        program = sandbox.command([sys.executable, "-I", "-m", "autograder.grading.recheck"],
-                                  workdir=path, limits=limits, env=env,
-                                  hidden=sandbox.course_paths(self.config))
-        child = subprocess.Popen(
-            program, cwd=path, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, pass_fds=(write_end,), start_new_session=True)
-        os.close(write_end)
-        self._watchdog = Watchdog(child.pid, memory_mib=self.memory_mib, tasks=self.tasks,
-                                  seconds=self.total_timeout, what="the re-check").start()
-        try:
-            child.stdin.write(json.dumps(plan).encode())
-            child.stdin.close()
-        except BrokenPipeError:
-            pass
-        try:
-            return self._read(read_end, token)
-        finally:
-            os.close(read_end)
-            try:  # the child and anything learner code started in its group
-                os.killpg(child.pid, 9)
-            except ProcessLookupError:
-                pass
-            child.wait()
-            self._watchdog.stop()
 
-    def _read(self, fd: int, token: str) -> list[dict]:
-        """Lines with the token, until end of file or the total timeout."""
-        messages, buffer = [], b""
-        end = time.monotonic() + self.total_timeout
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            while (left := end - time.monotonic()) > 0 and selector.select(left):
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    try:
-                        message = json.loads(line)
-                    except ValueError:
-                        continue
-                    if isinstance(message, dict) and message.pop("token", None) == token:
-                        messages.append(message)
-        return messages
+def _judged(subject: Subject, checked: dict[str, bool]) -> dict:
+    for name, hidden in checked.items():
+        try:
+            JUDGES[name](subject, hidden)
+        except SubjectGone:
+            raise
+        except Rejected as rejected:
+            return {"passed": False, "message": f"{name}: {rejected}", "verdicts": []}
+    return {"passed": True, "message": None, "verdicts": []}
+
+
+def _plain_verdict(message: dict) -> dict:
+    """A verdict the subject re-checked itself, kept only as plain strings."""
+    lines = message.get("verdicts")
+    return {"passed": message.get("passed") is True,
+            "message": str(message.get("message"))[:2000],
+            "verdicts": [line[:2000] for line in lines if isinstance(line, str)][:20]
+            if isinstance(lines, list) else []}
+
+
+def _subject_pid(root: int) -> int | None:
+    """The re-check process: the first process under the sandbox running it
+    (anything learner code starts lies deeper)."""
+    wanted = [sys.executable.encode(), b"-I", b"-m", SUBJECT_MODULE]
+    for pid in process_tree(root):  # bubblewrap and prlimit name it too, as arguments
+        try:
+            if Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:4] == wanted:
+                return pid
+        except OSError:
+            continue
+    return None
+
+
+def _end(child: subprocess.Popen) -> None:
+    try:  # the child and anything learner code started in its group
+        os.killpg(child.pid, 9)
+    except ProcessLookupError:
+        pass
+    child.wait()

@@ -68,7 +68,7 @@ class Watchdog:
 
 
 def process_tree(root: int) -> list[int]:
-    """``root`` and every process descended from it (children first found by ppid)."""
+    """``root`` and every process descended from it, parents before children."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -77,11 +77,9 @@ def process_tree(root: int) -> list[int]:
                 children.setdefault(parent, []).append(int(entry))
     if not os.path.exists(f"/proc/{root}"):
         return []
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, ()))
+    tree = [root]
+    for pid in tree:  # grows as it goes: breadth first
+        tree.extend(children.get(pid, ()))
     return tree
 
 

@@ -1,0 +1,155 @@
+"""The judge's view of the learner's process: a channel, and ``/proc``.
+
+The judge talks to the sealed-off re-check over a Unix socket, one JSON line
+per message, decoded strictly (no NaN, no objects that could lie about
+equality: only JSON's own types). What it needs to know about threads it
+does not ask: it reads the process's task list in ``/proc/<pid>/task`` and
+maps the thread ids the probe names (ids inside the sandbox's pid namespace)
+to the host's through each task's ``NSpid``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+
+
+class Rejected(Exception):
+    """The judge does not confirm a test; the message says why, in plain words."""
+
+
+class SubjectGone(Rejected):
+    """The learner's process stopped answering or ended."""
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not plain data")
+
+
+def decode(line: bytes) -> dict:
+    message = json.loads(line, parse_constant=_no_constants)
+    if not isinstance(message, dict):
+        raise ValueError("a message must be a JSON object")
+    return message
+
+
+class Subject:
+    """One re-check process, as the judge sees it."""
+
+    def __init__(self, channel: socket.socket, pid_of, reply_timeout: float = 10.0) -> None:
+        self.channel, self._pid_of, self.reply_timeout = channel, pid_of, reply_timeout
+        self._buffer = b""
+        self.pid: int | None = None
+
+    # --- the channel ----------------------------------------------------------
+
+    def send(self, **message) -> None:
+        try:
+            self.channel.sendall(json.dumps(message).encode() + b"\n")
+        except OSError as error:
+            raise SubjectGone(f"the re-check process is gone ({error})") from None
+
+    def receive(self, timeout: float | None = None) -> dict:
+        """The next message; SubjectGone at end of file or after ``timeout``."""
+        end = time.monotonic() + (self.reply_timeout if timeout is None else timeout)
+        while b"\n" not in self._buffer:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise SubjectGone("the re-check process did not answer in time")
+            self.channel.settimeout(left)
+            try:
+                chunk = self.channel.recv(65536)
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError as error:
+                raise SubjectGone(f"the re-check process is gone ({error})") from None
+            if not chunk:
+                raise SubjectGone("the re-check process ended")
+            self._buffer += chunk
+            if len(self._buffer) > 1 << 22:
+                raise SubjectGone("the re-check process sent more than a probe's answer")
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        try:
+            return decode(line)
+        except ValueError as error:
+            raise Rejected(f"the re-check process answered with something that is not "
+                           f"plain data ({error})") from None
+
+    def call(self, probe: str, **args) -> tuple[str, dict]:
+        """Ask for a probe; return ("step" or "result", its data)."""
+        self.send(call=probe, args=args)
+        return self._reply(probe)
+
+    def resume(self, probe: str) -> tuple[str, dict]:
+        self.send(resume=True)
+        return self._reply(probe)
+
+    def _reply(self, probe: str) -> tuple[str, dict]:
+        message = self.receive()
+        for kind in ("step", "result"):
+            if isinstance(message.get(kind), dict):
+                data = message[kind]
+                if isinstance(data.get("missing"), list):
+                    raise Rejected(f"{', '.join(map(str, data['missing']))} is not defined "
+                                   "where this test runs.")
+                return kind, data
+        if isinstance(message.get("error"), str):
+            raise Rejected(f"the {probe} probe failed: {message['error']}")
+        raise Rejected(f"the re-check process gave no answer to the {probe} probe")
+
+    # --- /proc ------------------------------------------------------------------
+
+    def process(self) -> int:
+        if self.pid is None:
+            self.pid = self._pid_of()
+            if self.pid is None:
+                raise SubjectGone("the re-check process could not be found")
+        return self.pid
+
+    def tasks(self) -> dict[int, int]:
+        """Thread ids as the process sees them (innermost namespace) -> host ids."""
+        mapping = {}
+        base = f"/proc/{self.process()}/task"
+        try:
+            tids = os.listdir(base)
+        except OSError:
+            raise SubjectGone("the re-check process ended") from None
+        for tid in tids:
+            try:
+                with open(f"{base}/{tid}/status") as status:
+                    for line in status:
+                        if line.startswith("NSpid:"):
+                            mapping[int(line.split()[-1])] = int(tid)
+                            break
+            except OSError:
+                continue  # it ended meanwhile
+        return mapping
+
+    def alive(self, host_tid: int) -> bool:
+        return os.path.exists(f"/proc/{self.process()}/task/{host_tid}")
+
+    def started(self, inner_tids: object, before: dict[int, int], count: int,
+                what: str) -> list[int]:
+        """The host ids of threads a probe says it started: exactly ``count``,
+        each alive now and new since ``before``."""
+        if not (isinstance(inner_tids, list) and all(type(t) is int for t in inner_tids)):
+            raise Rejected(f"the probe did not say which threads run {what}")
+        now = self.tasks()
+        fresh = [now.get(tid) for tid in inner_tids]
+        if len(set(inner_tids)) != count or None in fresh or \
+                any(tid in before for tid in inner_tids):
+            raise Rejected(f"{count} new thread{'s' if count != 1 else ''} should be running "
+                           f"{what}; the judge sees {sum(f is not None for f in fresh)}.")
+        return fresh  # type: ignore[return-value]
+
+    def wait_gone(self, host_tids: list[int], seconds: float) -> list[int]:
+        """Wait up to ``seconds`` for the threads to end; return those still alive."""
+        end, pause = time.monotonic() + seconds, 0.001
+        while True:
+            alive = [tid for tid in host_tids if self.alive(tid)]
+            if not alive or time.monotonic() >= end:
+                return alive
+            time.sleep(min(pause, max(0.0, end - time.monotonic())))
+            pause = min(pause * 2, 0.05)

@@ -1,0 +1,114 @@
+"""The judge outside learner code, on small hand-built notebooks: each test
+cell here "passed in the kernel" (no error output), so what the judge decides
+is all that stands. Run through the real sealed-off subject process."""
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from autograder.grading.incidents import incidents
+from autograder.grading.judge import JUDGES, exercises_checked
+from autograder.grading.verify import VerifyOutsideKernel
+
+RIGHT_CONSUMER = """
+def consumer(ch, out):
+    while True:
+        item = ch.get()
+        if item == 0:
+            return
+        out.append(item)
+"""
+
+RIGHT_SESSION = RIGHT_CONSUMER + """
+import queue, threading
+def run_session(words):
+    ch, started, counts = queue.Queue(), [], []
+    def stop_all():
+        for _ in started:
+            ch.put(0)
+        for thread in started:
+            thread.join()
+        started.clear()
+    for word in words:
+        if word == "exit":
+            stop_all()
+            continue
+        thread = threading.Thread(target=consumer, args=(ch, []))
+        thread.start()
+        started.append(thread)
+        counts.append(threading.active_count())
+    stop_all()
+    return counts
+"""
+
+
+def notebook(answer: str, test: str) -> nbformat.NotebookNode:
+    answer_cell = new_code_cell(answer, metadata={"nbgrader": {
+        "grade_id": "answer", "solution": True, "grade": False, "locked": False}})
+    test_cell = new_code_cell(test, metadata={"nbgrader": {
+        "grade_id": "test", "solution": False, "grade": True, "points": 1, "locked": True}})
+    return new_notebook(cells=[answer_cell, test_cell])
+
+
+def judged(answer: str, test: str, tmp_path) -> tuple[list, list]:
+    nb = notebook(answer, test)
+    VerifyOutsideKernel(total_timeout=60).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    errors = [out for out in nb.cells[1].outputs if out.output_type == "error"]
+    return errors, incidents(nb)
+
+
+def test_the_exercises_a_test_cell_checks_are_read_from_its_source():
+    source = ('from autograder import check\ncheck("consumer_exit")\n'
+              '### BEGIN HIDDEN TESTS\ncheck("consumer_exit", hidden=True)\n'
+              "check('run_session')\n### END HIDDEN TESTS\n")
+    assert exercises_checked(source) == {"consumer_exit": True, "run_session": False}
+    assert {"consumer_exit", "run_session", "robust_stop"} <= set(JUDGES)
+
+
+@pytest.mark.parametrize("answer,exercise", [(RIGHT_CONSUMER, "consumer_exit"),
+                                              (RIGHT_SESSION, "run_session")])
+def test_a_right_answer_is_confirmed(tmp_path, answer, exercise):
+    errors, _ = judged(answer, f'check("{exercise}", hidden=True)', tmp_path)
+    assert errors == []
+
+
+@pytest.mark.parametrize("answer,words", [
+    (RIGHT_CONSUMER.replace("return\n", "continue\n"), "should still hold"),
+    (RIGHT_CONSUMER.replace("out.append(item)", "out.append(str(item))"), "out should be"),
+    ("", "consumer is not defined"),
+])
+def test_a_wrong_consumer_that_passed_in_the_kernel_is_not_confirmed(tmp_path, answer, words):
+    errors, found = judged(answer, 'check("consumer_exit")', tmp_path)
+    assert [e.ename for e in errors] == ["NotConfirmed"]
+    assert words in errors[0].evalue or "consumer thread(s) still ran" in errors[0].evalue
+    assert [i["kind"] for i in found] == ["recheck"]
+
+
+@pytest.mark.parametrize("answer,words", [
+    (RIGHT_SESSION.replace("thread.join()", "pass"), "still ran"),
+    ("import threading\ndef run_session(words):\n    n, c = 0, []\n    for w in words:\n"
+     "        n = 0 if w == 'exit' else n + 1\n"
+     "        c += [] if w == 'exit' else [threading.active_count() + n]\n    return c\n",
+     "the judge saw 0 start"),
+])
+def test_a_session_that_fakes_its_counts_or_leaks_is_not_confirmed(tmp_path, answer, words):
+    errors, _ = judged(answer, 'check("run_session")', tmp_path)
+    assert [e.ename for e in errors] == ["NotConfirmed"]
+    assert words in errors[0].evalue
+
+
+def test_a_verdict_the_subject_was_not_asked_for_counts_for_nothing(tmp_path):
+    forger = """
+import sys, os
+for frame in sys._current_frames().values():
+    while frame is not None:
+        if "channel" in frame.f_locals and "plan" in frame.f_locals:
+            channel = frame.f_locals["channel"]
+            for cell in frame.f_locals["plan"]["cells"]:
+                channel.send(verdict=cell["index"], passed=True, message=None)
+            channel.send(done=True)
+            os._exit(0)
+        frame = frame.f_back
+"""
+    errors, _ = judged(forger, 'check("consumer_exit")', tmp_path)
+    assert [e.ename for e in errors] == ["NotConfirmed"]
