@@ -47,4 +47,4 @@ def error_text(error: BaseException) -> str:
 
 
 # Importing the lesson modules registers their probes.
-from . import leaky_consumer  # noqa: E402,F401
+from . import channels_vs_locks, leaky_consumer, socket_reader, waitgroup  # noqa: E402,F401

@@ -49,6 +49,6 @@ def expect(condition: object, message: str) -> None:
 
 
 # Importing the lesson modules registers their judges.
-from . import leaky_consumer  # noqa: E402,F401
+from . import channels_vs_locks, leaky_consumer, socket_reader, waitgroup  # noqa: E402,F401
 
 __all__ = ["JUDGES", "Rejected", "Subject", "SubjectGone", "exercises_checked", "judge"]

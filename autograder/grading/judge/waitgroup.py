@@ -1,0 +1,1 @@
+"""Judges for waitgroup: none yet (its tests are re-checked inside the subject)."""

