@@ -47,10 +47,10 @@ notebooks: setup $(RELEASED)
 # The text form is what people edit and review; the source notebook follows it.
 source/%.ipynb: text/%.md
 	@mkdir -p $(dir $@)
-	$(BIN)/python -m autograder.grading.build_notebooks source $<
+	$(BIN)/python -m course_tools.build_notebooks source $<
 
 notebooks/%.ipynb: source/%.ipynb $(wildcard autograder/grading/*.py) nbgrader_config.py
-	$(BIN)/python -m autograder.grading.build_notebooks release $(firstword $(subst /, ,$*))
+	$(BIN)/python -m course_tools.build_notebooks release $(firstword $(subst /, ,$*))
 
 clean:
 	rm -rf $(VENV) gradebook.db .pytest_cache
@@ -64,10 +64,10 @@ clean:
 .PHONY: grade grade-demo
 
 grade: setup sandbox
-	$(BIN)/python -m autograder.grading.batch $(ASSIGNMENTS) $(if $(WORKERS),--workers $(WORKERS))
+	$(BIN)/python -m course_tools.batch $(ASSIGNMENTS) $(if $(WORKERS),--workers $(WORKERS))
 
 grade-demo: setup sandbox
-	$(BIN)/python -m autograder.grading.demo_class grade $(if $(WORKERS),--workers $(WORKERS)) $(if $(GRADE_DEMO_DIR),--into $(GRADE_DEMO_DIR))
+	$(BIN)/python -m course_tools.demo_class grade $(if $(WORKERS),--workers $(WORKERS)) $(if $(GRADE_DEMO_DIR),--into $(GRADE_DEMO_DIR))
 
 # What grading costs, and how it scales (see README, "Benchmarks").
 #   make bench [BENCH_ARGS=--quick]

@@ -51,8 +51,8 @@ sys.path.insert(0, str(ROOT / "tests"))  # the scratch-course helper the tests u
 from nbgrader_helpers import REFERENCE, Course, reference_answers  # noqa: E402
 
 from autograder.exercises.leaky_consumer import EXIT_DEADLINE  # noqa: E402
-from autograder.grading import demo_class  # noqa: E402
-from autograder.grading.nbgrader_cli import nbgrader, tool_env  # noqa: E402
+from course_tools import demo_class  # noqa: E402
+from course_tools.nbgrader_cli import nbgrader, tool_env  # noqa: E402
 from autograder.grading.sandbox import UNSAFE_VARIABLE as UNSAFE  # noqa: E402
 from autograder.threads import Baseline, LeakError  # noqa: E402
 
@@ -231,7 +231,7 @@ def bench_worst_case(sizes: Sizes, course: Course) -> dict:
 
 def gradebook_grades(course: Path) -> dict[str, dict]:
     """student/assignment -> cell -> (auto, manual, needs manual grade)."""
-    from autograder.grading.batch import all_grades
+    from course_tools.batch import all_grades
     return {f"{student}/{assignment}": {cell: list(scores) for cell, scores in cells.items()}
             for (student, assignment), cells in all_grades(course).items()}
 
@@ -266,7 +266,7 @@ def bench_batch(sizes: Sizes, scratch: Path) -> dict:
 
     started = time.perf_counter()
     done = subprocess.run(  # what make grade runs
-        [sys.executable, "-m", "autograder.grading.batch", "--course", str(parallel),
+        [sys.executable, "-m", "course_tools.batch", "--course", str(parallel),
          "--workers", str(sizes.workers), "--no-progress"],
         env=tool_env(), capture_output=True, text=True, timeout=3600)
     parallel_s = time.perf_counter() - started
@@ -287,7 +287,7 @@ def bench_batch(sizes: Sizes, scratch: Path) -> dict:
             "submissions": len(submissions), "lessons": lessons, "workers": sizes.workers,
             "sequential_s": round(sequential_s, 2), "parallel_s": round(parallel_s, 2),
             "sequential": "nbgrader generate_assignment + nbgrader autograde, per assignment",
-            "parallel": "python -m autograder.grading.batch --workers N (make grade: "
+            "parallel": "python -m course_tools.batch --workers N (make grade: "
                         "autograde, feedback, grades.csv, report)",
             "graded": len(got), "grades_identical": not differences and len(got) == len(
                 submissions), "differences": differences,

@@ -21,8 +21,8 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from autograder.grading.answers import REFERENCE, reference_answers, student_notebook
-from autograder.grading.nbgrader_cli import nbgrader, tool_env
+from course_tools.answers import REFERENCE, reference_answers, student_notebook
+from course_tools.nbgrader_cli import nbgrader, tool_env
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,7 +70,7 @@ class Course:
         grades with nbgrader itself (its equivalence with sequential
         `nbgrader autograde` is tested in test_batch_grading.py). ``options``
         are more command-line options; ``env`` more environment variables."""
-        command = [sys.executable, "-m", "autograder.grading.batch", *lessons, "--course",
+        command = [sys.executable, "-m", "course_tools.batch", *lessons, "--course",
                    str(self.root), "--workers", str(workers), "--no-progress", *options]
         if not feedback:
             command.append("--no-feedback")

@@ -21,9 +21,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder.grading import demo_class
-from autograder.grading.batch import EXPORTS, LEDGER_NAME, all_grades
-from autograder.grading.nbgrader_cli import nbgrader, tool_env
+from course_tools import demo_class
+from course_tools.batch import EXPORTS, LEDGER_NAME, all_grades
+from course_tools.nbgrader_cli import nbgrader, tool_env
 
 pytestmark = pytest.mark.slow
 LESSONS = ["03_waitgroup", "04_channels_vs_locks"]
@@ -39,7 +39,7 @@ def demo_course(where: Path, lessons: list[str] = LESSONS) -> Path:
 
 
 def batch_command(course: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "autograder.grading.batch", "--course", str(course),
+    return [sys.executable, "-m", "course_tools.batch", "--course", str(course),
             "--no-progress", *args]
 
 

@@ -18,8 +18,8 @@ import time
 import psutil
 import pytest
 
-from autograder.grading.answers import reference_answers
-from autograder.grading.batch import EXPORTS, LEDGER_NAME
+from course_tools.answers import reference_answers
+from course_tools.batch import EXPORTS, LEDGER_NAME
 from nbgrader_helpers import Course, with_reference
 
 LESSON = "01_leaky_consumer"

@@ -12,12 +12,12 @@ import nbformat
 import psutil
 from sqlalchemy import create_engine, text
 
-from autograder.grading import demo_class
-from autograder.grading.batch import Job, Ledger, find_submissions, fingerprint, with_busy_timeout
-from autograder.grading.nbgrader_log import failure_cause
-from autograder.grading.summary import (Exercise, Incident, Report, Submission, ledger_incident,
+from course_tools import demo_class
+from course_tools.batch import Job, Ledger, find_submissions, fingerprint, with_busy_timeout
+from course_tools.nbgrader_log import failure_cause
+from course_tools.summary import (Exercise, Incident, Report, Submission, ledger_incident,
                                         read_notebook, render_html, terminal_tables)
-from autograder.grading.supervisor import (ERROR, KILLED, STOPPED, TIMEOUT, Done, Lost,
+from course_tools.supervisor import (ERROR, KILLED, STOPPED, TIMEOUT, Done, Lost,
                                            Supervisor)
 from supervised_jobs import fake_grading
 
@@ -146,7 +146,7 @@ def test_the_report_groups_failures_charts_scores_and_lists_what_needs_a_look(tm
 
 
 def test_the_committed_demo_class_is_what_its_generator_writes():
-    assert demo_class.stale() == [], "run: python -m autograder.grading.demo_class build"
+    assert demo_class.stale() == [], "run: python -m course_tools.demo_class build"
 
 
 def test_the_demo_class_has_the_kinds_of_submission_an_instructor_meets():

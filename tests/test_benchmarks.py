@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.nbgrader_cli import tool_env
+from course_tools.nbgrader_cli import tool_env
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from answers.leaky_consumer import RIGHT, WRONG
-from autograder.grading.nbgrader_cli import nbgrader
+from course_tools.nbgrader_cli import nbgrader
 from nbgrader_helpers import GradedLesson, LessonGradingTests
 
 LESSON = "01_leaky_consumer"

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import demo_class
-from autograder.grading.nbgrader_cli import tool_env
+from course_tools import demo_class
+from course_tools.nbgrader_cli import tool_env
 
 pytestmark = pytest.mark.slow
 LESSON = "03_waitgroup"
@@ -84,7 +84,7 @@ def graded(postgres, tmp_path_factory):
     with open(course / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.CourseDirectory.db_url = {postgres!r}\n")
     done = subprocess.run(
-        [sys.executable, "-m", "autograder.grading.batch", "--course", str(course),
+        [sys.executable, "-m", "course_tools.batch", "--course", str(course),
          "--workers", "2", "--no-progress"],
         env=tool_env(), capture_output=True, text=True, timeout=600)
     return course, postgres, done

@@ -12,7 +12,7 @@ from typing import Callable
 
 import nbformat
 
-from autograder.grading.answers import REFERENCE, reference_answers
+from course_tools.answers import REFERENCE, reference_answers
 
 LESSON = "01_leaky_consumer"
 FULL = {"test_consumer_exit": 2, "test_run_session": 3, "test_robust_stop": 5}

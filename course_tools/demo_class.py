@@ -1,8 +1,8 @@
 """The demo class: fictional students' submissions, to try the grading tools on.
 
-    python -m autograder.grading.demo_class build [DIR]   # write demo_class/ (default)
-    python -m autograder.grading.demo_class check         # exit 1 if demo_class/ is stale
-    python -m autograder.grading.demo_class grade [--workers N] [--into DIR]
+    python -m course_tools.demo_class build [DIR]   # write demo_class/ (default)
+    python -m course_tools.demo_class check         # exit 1 if demo_class/ is stale
+    python -m course_tools.demo_class grade [--workers N] [--into DIR]
 
 ``build`` makes ``demo_class/submitted/<student>/<lesson>/<lesson>.ipynb`` from
 the committed student notebooks (``notebooks/``) with answer cells replaced.
@@ -24,7 +24,7 @@ import nbformat
 
 from .answers import REFERENCE, reference_answers, student_notebook
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo_class"
 LESSONS = ("01_leaky_consumer", "02_socket_reader", "03_waitgroup", "04_channels_vs_locks")
 
@@ -237,7 +237,7 @@ def scratch_course(into: Path, root: Path = ROOT, demo: Path = DEMO) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.grading.demo_class")
+    parser = argparse.ArgumentParser(prog="python -m course_tools.demo_class")
     commands = parser.add_subparsers(dest="command", required=True)
     make = commands.add_parser("build", help="write the demo class")
     make.add_argument("out", nargs="?", type=Path, default=DEMO)
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         differ = stale()
         for path in differ:
             print(f"out of date: demo_class/{path} (run python -m "
-                  "autograder.grading.demo_class build)")
+                  "course_tools.demo_class build)")
         return 1 if differ else 0
     into = args.into or Path(tempfile.mkdtemp(prefix="grade-demo-"))
     course = scratch_course(into.resolve())

@@ -1,6 +1,6 @@
 """What an instructor looks at after grading a class.
 
-    python -m autograder.grading.summary [--course DIR] [--report PATH]
+    python -m course_tools.summary [--course DIR] [--report PATH]
 
 Reads the gradebook (scores), the autograded notebooks (what each failing
 check said, incidents the grading recorded) and the batch ledger (submissions
@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batch import EXPORTS, LEDGER_NAME, gradebook, load_api
+from .gradebook_api import EXPORTS, LEDGER_NAME, gradebook, load_api
 
 FAIL_MARK = "\N{CROSS MARK}"
 # Words in a cell's outputs that mean the grading itself met trouble.
@@ -429,7 +429,7 @@ def write_html(report: Report, path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.grading.summary",
+    parser = argparse.ArgumentParser(prog="python -m course_tools.summary",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("assignments", nargs="*")
     parser.add_argument("--course", type=Path, default=Path.cwd())

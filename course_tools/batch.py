@@ -1,6 +1,6 @@
 """Grade a whole class: nbgrader's autograde in parallel, resumable, with a report.
 
-    python -m autograder.grading.batch [ASSIGNMENT ...] [--workers N] [--course DIR]
+    python -m course_tools.batch [ASSIGNMENT ...] [--workers N] [--course DIR]
                                        [--job-timeout SECONDS] [--unsafe-no-sandbox]
 
 Every submission in the course's ``submitted/<student>/<assignment>/`` is
@@ -54,68 +54,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import supervisor
+from .gradebook_api import (EXPORTS, LEDGER_NAME, gradebook, is_lock_error,  # noqa: F401
+                            load_api, tool_path, with_busy_timeout)
 from .nbgrader_log import failure_cause
 
-EXPORTS = "exports"
-LEDGER_NAME = "batch-ledger.json"
 WORKER_LOG = "batch-workers.log"  # what the workers and their kernels wrote to stderr
-SQLITE_BUSY_TIMEOUT = 120  # seconds a connection waits for a lock before failing
 LOCK_RETRIES = 4
-_LOCKED = ("database is locked", "database table is locked")
 NO_SANDBOX = "AUTOGRADER_UNSAFE_NO_SANDBOX"  # set: kernels run without the sandbox
-
-
-# --------------------------------------------------------------------------
-# nbgrader, loaded the way its own commands load it
-
-
-def tool_path() -> None:
-    """nbgrader runs helper programs (alembic) by name: put ours first on PATH."""
-    bin_dir = str(Path(sys.executable).parent)
-    if not os.environ.get("PATH", "").startswith(bin_dir + os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-
-
-def with_busy_timeout(db_url: str, seconds: float = SQLITE_BUSY_TIMEOUT) -> str:
-    """An SQLite db_url whose connections wait for locks instead of failing."""
-    if not db_url.startswith("sqlite") or "timeout=" in db_url:
-        return db_url
-    return f"{db_url}{'&' if '?' in db_url else '?'}timeout={seconds:g}"
-
-
-def load_api(course: Path, stay: bool = False):
-    """nbgrader's API with the configuration nbgrader's own commands would use.
-
-    Like ``nbgrader autograde`` run in the course directory, it reads
-    ``nbgrader_config.py`` from there. ``stay`` leaves the process in the
-    course directory (the workers); otherwise the working directory is restored.
-    """
-    tool_path()
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.apps.baseapp import NbGrader
-
-    here = os.getcwd()
-    os.chdir(course)
-    try:
-        app = NbGrader()
-        app.log_level = "WARN"
-        app.initialize([], root=str(course))
-    finally:
-        if not stay:
-            os.chdir(here)
-    api = NbGraderAPI(coursedir=app.coursedir, parent=app)
-    api.log.setLevel("WARN")
-    api.coursedir.db_url = with_busy_timeout(api.coursedir.db_url)
-    return api
-
-
-def gradebook(api):
-    from nbgrader.api import Gradebook
-    return Gradebook(api.coursedir.db_url, api.coursedir.course_id)
-
-
-def is_lock_error(text: str | None) -> bool:
-    return bool(text) and any(marker in text for marker in _LOCKED)
 
 
 # --------------------------------------------------------------------------
@@ -555,7 +500,7 @@ def describe(result: BatchResult) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m autograder.grading.batch",
+        prog="python -m course_tools.batch",
         description="Autograde every submission of the class in parallel, "
                     "then feedback, grades.csv and a report.")
     parser.add_argument("assignments", nargs="*", help="assignments to grade (default: all)")

@@ -1,8 +1,8 @@
 """Build the course's notebooks from their text form.
 
-    python -m autograder.grading.build_notebooks source text/01_x/01_x.md
-    python -m autograder.grading.build_notebooks release 01_x
-    python -m autograder.grading.build_notebooks check
+    python -m course_tools.build_notebooks source text/01_x/01_x.md
+    python -m course_tools.build_notebooks release 01_x
+    python -m course_tools.build_notebooks check
 
 ``source`` turns the reviewed MyST Markdown into the nbgrader source notebook,
 without outputs and with stable cell ids, so rebuilding changes nothing.
@@ -24,7 +24,7 @@ import nbformat
 
 from .nbgrader_cli import nbgrader
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def lessons(root: Path = ROOT) -> list[str]:

@@ -15,7 +15,8 @@ from pathlib import Path
 def tool_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     bin_dir = str(Path(sys.executable).parent)
-    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    if not env.get("PATH", "").startswith(bin_dir + os.pathsep):
+        env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     env.update(extra or {})
     return env
 
