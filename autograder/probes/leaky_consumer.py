@@ -25,6 +25,20 @@ from . import error_text, plain, probe
 _active_count = REAL_FUNCTIONS["threading.active_count"]
 _native_id = threading.get_native_id  # bound before any learner code runs
 HOLD = 2.0  # a held thread waits at most this long for the judge
+# The judge sees a thread's end in /proc a moment after join() returns (the OS
+# thread is torn down after Python is done with it). The probes' stand-ins
+# therefore clean up for longer than the in-kernel check's, so that an answer
+# that does not wait for them is still running when the judge looks, well
+# past that moment (judge.leaky_consumer.TEARDOWN).
+LINGER = 0.3
+
+
+def _lingering(consumer: Callable) -> Callable:
+    @stand_in("the check's consumer, cleaning up")
+    def lingering(ch: queue.Queue, out: list) -> None:
+        consumer(ch, out)
+        time.sleep(LINGER)
+    return lingering
 
 
 def _missing(namespace: dict, *names: str) -> dict | None:
@@ -84,18 +98,19 @@ def session_case(namespace: dict, words: list) -> Iterator[dict]:
         seen = threading.Event()
         announced.put((_native_id(), seen))
         seen.wait(HOLD)
-        reference_consumer(ch, out)
+        _lingering(reference_consumer)(ch, out)
 
     outcome: dict[str, Any] = {}
+    deadline = CALL_DEADLINE + LINGER * len(words)  # each "exit" waits for lingering consumers
 
     def call() -> None:
         with _consumer_swapped(answer, consumer):
             try:
                 outcome["counts"] = plain(call_with_deadline(
-                    answer, list(words), timeout=CALL_DEADLINE, what="run_session",
+                    answer, list(words), timeout=deadline, what="run_session",
                     at_start=lambda: outcome.setdefault("base", _active_count())))
             except DeadlineExceeded:
-                outcome["error"] = f"run_session did not return within {CALL_DEADLINE:g} s"
+                outcome["error"] = f"run_session did not return within {deadline:g} s"
             except BaseException as error:  # noqa: BLE001 - reported to the judge
                 outcome["error"] = error_text(error)
 
@@ -144,7 +159,7 @@ def _call_stop(namespace: dict, ch: queue.Queue, pool: list, *timeout: float) ->
 def stop_case(namespace: dict, workers: int, items: int) -> Iterator[dict]:
     if (missing := _missing(namespace, "stop_consumers", "STOP")):
         return missing
-    good = _reference_robust_consumer(namespace["STOP"])
+    good = _lingering(_reference_robust_consumer(namespace["STOP"]))
     ch: queue.Queue = queue.Queue()
     out: list = []
     gate, release = threading.Event(), threading.Event()
