@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterator
 from ..threads import Baseline, describe_threads
 from ..threads.census import real_is_alive
 from ..threads.leaks import census_notes
-from . import exercise
+from .registry import exercise
 from .harness import call_answer, expect, learner_error, plural, running_at_return
 
 EXIT_DEADLINE = 1.0  # joined threads' OS tasks must be gone by then

@@ -13,7 +13,7 @@ from ..threads import Baseline, LeakError, describe_threads
 from ..threads.leaks import census_notes
 from ..threads.census import REAL_FUNCTIONS, real_active_count, real_is_alive
 from ..threads.stand_ins import stand_in
-from . import exercise
+from .registry import exercise
 from ..threads.origins import started_threads
 from .harness import (CheckFailed, Worker, call_answer, expect, plural,
                       running_at_return, started_since)

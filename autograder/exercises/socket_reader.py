@@ -22,7 +22,7 @@ from ..sockets import (Peer, PeerView, SocketHandle, activity_of, connected_pair
 from ..threads import Baseline, DeadlineExceeded
 from ..threads.census import real_is_alive, real_join
 from ..threads import ask_to_stop
-from . import exercise
+from .registry import exercise
 from .harness import (CheckFailed, TooSlow, Worker, call_answer, expect, learner_error, plural,
                       retry_when_too_slow, where_raised)
 

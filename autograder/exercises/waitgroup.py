@@ -18,7 +18,7 @@ from ..threads import Baseline, DeadlineExceeded, LeakError, describe_threads
 from ..threads.census import is_own, real_is_alive
 from ..threads.locations import Location, learners_line
 from ..threads.origins import started_threads
-from . import exercise
+from .registry import exercise
 from .harness import (CALL_DEADLINE, CheckFailed, Worker, call_answer, expect, isolated,
                       plural, running_at_return, started_since)
 from .race_probe import Unavailable, race_request, run_probe

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..threads import Baseline, LeakError
-from . import exercise
+from .registry import exercise
 from .harness import CheckFailed, call_answer, expect
 
 
