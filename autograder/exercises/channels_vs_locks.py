@@ -37,7 +37,7 @@ from ..threads.leaks import census_notes
 from .registry import exercise
 from .harness import call_answer, expect, learner_error, plural, running_at_return
 
-EXIT_DEADLINE = 1.0  # joined threads' OS tasks must be gone by then
+from .limits import EXIT_DEADLINE  # noqa: E402
 WIND_DOWN = 0.05  # each worker lingers this long after its last line
 
 QUEUE_PUT = "a queue's put()"

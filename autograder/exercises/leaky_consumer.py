@@ -18,7 +18,7 @@ from ..threads.origins import started_threads
 from .harness import (CheckFailed, Worker, call_answer, expect, plural,
                       running_at_return, started_since)
 
-EXIT_DEADLINE = 1.0  # threads told to stop must be gone by then
+from .limits import EXIT_DEADLINE  # noqa: E402
 # The checks' own consumers take this long to clean up after their stop value,
 # as real ones do: an answer that returns without waiting for them is caught
 # every time, not only when the scheduler happens to be slow.

@@ -23,7 +23,7 @@ from .harness import (CALL_DEADLINE, CheckFailed, Worker, call_answer, expect, i
                       plural, running_at_return, started_since)
 from .race_probe import Unavailable, race_request, run_probe
 
-EXIT_DEADLINE = 1.0  # threads whose work is over must be gone by then
+from .limits import EXIT_DEADLINE  # noqa: E402
 AT_ONCE = 1.0  # a call that should return at once is stuck after this
 WAITER_TIMEOUT = 5.0  # waiters' own timeout: long enough never to be what wakes them
 SETTLE = 0.05  # time for a wrongly woken waiter to return

@@ -31,6 +31,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer, List, Unicode
 
+from ..exercises import limits
 from . import incidents, sandbox
 from .cells import error_output, grade_id
 from .watchdog import Watchdog
@@ -108,6 +109,12 @@ class ResilientExecute(Execute):
         200_000, help="Output kept per cell; the rest is dropped as it arrives").tag(config=True)
     interrupt_grace = Float(
         5.0, help="Seconds a kernel has to answer after the timeout interrupt").tag(config=True)
+    call_deadline = Float(
+        limits.CALL_DEADLINE, help="Seconds a check gives one call into learner code "
+        "(kernel and re-check)").tag(config=True)
+    exit_deadline = Float(
+        limits.EXIT_DEADLINE, help="Seconds a check gives threads told to stop to end "
+        "(kernel and re-check)").tag(config=True)
     notebook_timeout = Float(
         90.0, help="Seconds the whole notebook may run (the reference notebooks take "
         "10-20 s); the cell running when it is up is stopped like a cell past its "
@@ -121,6 +128,9 @@ class ResilientExecute(Execute):
         self._stopped: str | None = None
         self._index = -1  # the cell being run
         self._ends_at = time.monotonic() + self.notebook_timeout
+        # The checks read their limits at import, in the kernel and the re-check.
+        os.environ[limits.CALL_VARIABLE] = repr(self.call_deadline)
+        os.environ[limits.EXIT_VARIABLE] = repr(self.exit_deadline)
         try:
             return super().preprocess(nb, resources, km)
         except Exception as error:  # noqa: BLE001 - the kernel failed outside a cell

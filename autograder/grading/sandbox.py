@@ -43,7 +43,8 @@ MIB = 1024 * 1024
 KEPT_VARIABLES = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "MPLBACKEND",
                   "NBGRADER_EXECUTION", "PYTHONUNBUFFERED", "PYTHONHASHSEED",
                   "PYDEVD_DISABLE_FILE_VALIDATION", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-                  "OMP_NUM_THREADS", "JPY_SESSION_NAME")
+                  "OMP_NUM_THREADS", "JPY_SESSION_NAME",
+                  "AUTOGRADER_CALL_DEADLINE", "AUTOGRADER_EXIT_DEADLINE")
 # Places that hold other people's data or ways to reach it (database sockets
 # in /run, nbgrader's exchange in /srv): hidden behind an empty tmpfs.
 HIDDEN_ROOTS = ("/tmp", "/var/tmp", "/run", "/var/run", "/srv", "/var/lib/postgresql",
