@@ -26,6 +26,7 @@ import json
 import linecache
 import os
 import pickle
+import random
 import subprocess
 import sys
 import textwrap
@@ -237,10 +238,12 @@ def methods_code(cls: type) -> frozenset[CodeType]:
 
 
 class _Adder(threading.Thread):
-    def __init__(self, work: Callable[["_Adder"], None], index: int) -> None:
+    def __init__(self, work: Callable[["_Adder"], None], index: int, rounds: int) -> None:
         super().__init__(name=f"adder {index + 1}", daemon=True)
         self.work = work
+        self.rounds = rounds
         self.phase = "start"
+        self.adds = self.dones = 0  # calls that returned
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -260,10 +263,21 @@ def _counter_of(wg: Any) -> list[Any] | None:
     return ints[0] if len(ints) == 1 else None
 
 
+def seeded_rounds(seed: int, threads: int, rounds: int) -> list[int]:
+    """Each thread's rounds in a seeded trial (the judge's): 0.75 to 1.25 x
+    ``rounds``, drawn from ``seed``, so that a report of the trial has to
+    agree with the seed's draw."""
+    draw = random.Random(seed)
+    return [rounds - rounds // 4 + draw.randrange(rounds // 2 + 1) for _ in range(threads)]
+
+
 def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
-           at_once: float) -> dict[str, Any] | None:
-    """``threads`` threads each call add(1) ``rounds`` times, all at once, then
-    done() as often; None if the counter ends at 0, else what went wrong."""
+           at_once: float, per_thread: list[int] | None = None,
+           tally: list[list[int]] | None = None) -> dict[str, Any] | None:
+    """``threads`` threads each call add(1) ``rounds`` times (or
+    ``per_thread[i]`` times), all at once, then done() as often; None if the
+    counter ends at 0, else what went wrong. ``tally`` receives each thread's
+    ``[adds, dones]`` that returned."""
     try:
         wg = WaitGroup()
     except Exception as error:  # noqa: BLE001
@@ -278,13 +292,15 @@ def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
             # lost done, so any lost update shows at the end.
             start_together.wait()
             me.phase = "add"
-            for _ in range(rounds):
+            for _ in range(me.rounds):
                 wg.add(1)
+                me.adds += 1
             me.phase = "between"
             start_together.wait()
             me.phase = "done"
-            for _ in range(rounds):
+            for _ in range(me.rounds):
                 wg.done()
+                me.dones += 1
             me.phase = "end"
         except BaseException:
             start_together.abort()  # the others must not wait for this one
@@ -292,7 +308,8 @@ def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
         finally:
             sys.settrace(None)
 
-    workers = [_Adder(add_and_done, i) for i in range(threads)]
+    workers = [_Adder(add_and_done, i, per_thread[i] if per_thread else rounds)
+               for i in range(threads)]
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     try:
@@ -335,6 +352,8 @@ def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
                 **_error(got["error"], call="wg.wait(timeout=0)", phase="wait")}
     if got["value"] is not True:
         return {"outcome": "lost", "got": repr(got["value"]), "counter": _counter_of(wg)}
+    if tally is not None:
+        tally.extend([w.adds, w.dones] for w in workers)
     return None
 
 
@@ -373,12 +392,19 @@ def main() -> None:
     if isinstance(WaitGroup, dict):
         report = WaitGroup
     else:
+        seed, tallies = request.get("seed"), []
         for trial in range(request["trials"]):
+            tally: list[list[int]] = []
+            per_thread = (None if seed is None else
+                          seeded_rounds(seed + trial, request["threads"], request["rounds"]))
             found = hammer(WaitGroup, request["threads"], request["rounds"],
-                           request["deadline"], request["at_once"])
+                           request["deadline"], request["at_once"], per_thread, tally)
             if found is not None:
                 report = {**found, "trial": trial + 1}
                 break
+            tallies.append(tally)
+        if seed is not None and report["outcome"] == "passed":
+            report["tallies"] = tallies  # for the judge: what each thread's calls did
     report_to.write(json.dumps(report) + "\n")
     report_to.flush()
     os._exit(0)  # threads stuck in the learner's code must not delay the exit

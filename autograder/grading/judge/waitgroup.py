@@ -1,1 +1,392 @@
-"""Judges for waitgroup: none yet (its tests are re-checked inside the subject)."""
+"""Lesson 03 judged from outside: the WaitGroup and run_with_waitgroup.
+
+The judge picks every sequence of add/done/wait afresh and checks each
+call's plain result (True/False with their exact types, ValueError by name);
+it sees waiter threads alive in /proc while the counter is above zero and
+gone once it reaches zero; it times wait(timeout) itself. The race trials run
+in a child process of the learner's process: the judge picks their seed and
+checks that the report agrees with it (see ``_race``). run_with_waitgroup
+connects to a server inside the learner's process (its network is its own);
+the judge sees the reader thread alive, and sees from /proc, at the instant
+the call returns, that no thread it started still runs.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from typing import Any
+
+from ...exercises.harness import CALL_DEADLINE, plural
+from ...exercises.race_probe import seeded_rounds
+from ...exercises.waitgroup import (AT_ONCE, EXIT_DEADLINE, LOST_UPDATE, RACE_STARTUP,
+                                    SEQUENCES, SETTLE, WAITER_TIMEOUT, _left_behind,
+                                    _race_verdict, random_sequence)
+from . import expect, judge
+from .subject import Rejected, Subject
+
+TOO_SOON = 0.8  # wait(timeout) that gives up before this share of timeout did not wait
+LATE = 0.5  # ... and one that gives up this much after timeout is too slow
+
+
+def _rng() -> random.Random:
+    return random.Random(secrets.randbits(64))
+
+
+def _spelled(op: list) -> str:
+    kind, arg = op
+    if kind == "add":
+        return f"wg.add({arg})"
+    if kind == "done":
+        return "wg.done()"
+    return "wg.wait()" if arg is None else f"wg.wait(timeout={arg:g})"
+
+
+def _story(done: list, limit: int = 8) -> str:
+    steps = [_spelled(op) for op in done]
+    if len(steps) > limit:
+        steps = ["..."] + steps[-limit:]
+    return "; ".join(["wg = WaitGroup()"] + steps)
+
+
+def _made(data: dict) -> None:
+    """Reject when the probe could not even make a WaitGroup."""
+    if "not_class" in data:
+        raise Rejected(f"WaitGroup is {data['not_class']}; it should be a class.")
+    made = data.get("made")
+    if isinstance(made, dict):
+        if made.get("hung"):
+            raise Rejected(f"WaitGroup() did not return within {AT_ONCE:g} s.")
+        raise Rejected(f"WaitGroup() raised {made.get('raised')}: {made.get('message', '')}")
+    added = data.get("added")
+    if isinstance(added, dict):
+        _call_failed(added, "wg = WaitGroup()", "wg.add(...)")
+
+
+def _call_failed(got: dict, before: str, call: str) -> None:
+    if got.get("hung"):
+        raise Rejected(f"After {before}, {call} did not return within {AT_ONCE:g} s.")
+    if got.get("raised") == "NotImplementedError":
+        raise Rejected(f"{call} is not written yet (it raises NotImplementedError).")
+    raise Rejected(f"After {before}, {call} raised {got.get('raised')}: "
+                   f"{got.get('message', '')}")
+
+
+def _replay(subject: Subject, ops: list[list]) -> None:
+    """``ops`` on a new WaitGroup in the learner's process, each outcome
+    compared with Go's counter."""
+    _, data = subject.call("waitgroup_ops", ops=ops)
+    _made(data)
+    results = data.get("results")
+    expect(isinstance(results, list) and all(isinstance(r, dict) for r in results),
+           "The WaitGroup probe gave no results.")
+    count = 0
+    for index, op in enumerate(ops):
+        kind, arg = op
+        before, call = _story(ops[:index]), _spelled(op)
+        expect(index < len(results), f"After {before}, {call} gave no result.")
+        got = results[index]
+        if kind == "wait":
+            _judge_wait(got, count, arg, before, call)
+            continue
+        delta = -1 if kind == "done" else arg
+        if got.get("raised") == "ValueError":
+            expect(count + delta < 0,
+                   f"After {before}, {call} raised ValueError, but the counter goes from "
+                   f"{count} to {count + delta}, which is allowed.")
+            continue  # the counter must be unchanged; the next wait checks that
+        if "returned" not in got:
+            _call_failed(got, before, call)
+        expect(count + delta >= 0,
+               f"After {before}, {call} took the counter from {count} to {count + delta} "
+               "without complaint. A WaitGroup's counter may never go below zero (Go "
+               "panics: \"sync: negative WaitGroup counter\"): raise ValueError, and "
+               "leave the counter as it was.")
+        count += delta
+
+
+def _judge_wait(got: dict, count: int, timeout: Any, before: str, call: str) -> None:
+    if got.get("hung"):
+        limit = AT_ONCE + (timeout or 0 if count else 0)
+        advice = ("With the counter at 0 there is nothing to wait for: return True at "
+                  "once. Check the counter before you sleep (Condition.wait_for does)."
+                  if count == 0 else
+                  "When the timeout runs out, wait must give up and return False: pass "
+                  "the timeout to Condition.wait_for, once, not again on every loop.")
+        raise Rejected(f"After {before}, {call} did not return within {limit:g} s. {advice}")
+    if "returned" not in got:
+        _call_failed(got, before, call)
+    value = got["returned"]
+    expect(type(value) is bool and value is (count == 0),
+           f"After {before}, {call} returned {value!r}; with the counter at {count} it "
+           f"should return {count == 0}"
+           + (" at once." if count == 0 else " when the timeout runs out."))
+
+
+def _gives_up(subject: Subject, timeout: float) -> None:
+    told = f"wg.wait(timeout={timeout:g}) with the counter at 1"
+    kind, data = subject.call("waitgroup_gives_up", timeout=timeout)
+    if kind == "result":
+        _made(data)
+        raise Rejected(f"{told}: the probe did not get to wait.")
+    began = time.monotonic()
+    _, data = subject.resume("waitgroup_gives_up")
+    took = time.monotonic() - began
+    subject.resume("waitgroup_gives_up")
+    waited = data.get("waited")
+    expect(isinstance(waited, dict), f"{told}: the probe gave no result.")
+    if waited.get("hung"):
+        raise Rejected(f"{told} did not return within {AT_ONCE + timeout:g} s. When the "
+                       "timeout runs out, wait must give up and return False: pass the "
+                       "timeout to Condition.wait_for, once, not again on every loop.")
+    if "returned" not in waited:
+        _call_failed(waited, "wg = WaitGroup(); wg.add(1)", told.split(" with")[0])
+    value = waited["returned"]
+    expect(type(value) is bool and value is False,
+           f"{told} returned {value!r}; it should return False when the timeout runs out "
+           "before the counter reaches 0.")
+    expect(took >= TOO_SOON * timeout,
+           f"{told} returned False after {took:.2f} s: wait up to the timeout for the "
+           "counter to reach 0 before you give up.")
+    expect(took < timeout + LATE,
+           f"{told} gave up only after {took:.2f} s: give up once the timeout has passed.")
+
+
+def _waiters(subject: Subject, waiters: int, start: int, steps: list[int]) -> None:
+    """``waiters`` threads wait; the counter goes from ``start`` by ``steps``,
+    only the last reaching zero. From /proc: every waiter still waits until
+    then, and every one has ended soon after."""
+    told = f"{plural(waiters, 'thread')} called wg.wait(timeout={WAITER_TIMEOUT:g}) with " \
+           f"the counter at {start}"
+    before = subject.tasks()
+    kind, data = subject.call("waitgroup_waiters", waiters=waiters, start=start, steps=steps)
+    if kind == "result":
+        _made(data)
+        raise Rejected(f"{told}: the probe did not get to start them.")
+    threads = subject.started(data.get("started"), before, waiters, "wg.wait()")
+    counter = start
+    for number, delta in enumerate(steps, 1):
+        kind, data = subject.resume("waitgroup_waiters")
+        stepped = data.get("stepped") if kind == "step" else None
+        expect(isinstance(stepped, dict), f"{told}: the probe stopped before the counter "
+                                          "reached 0.")
+        call = "wg.done()" if delta == -1 else f"wg.add({delta})"
+        if "returned" not in stepped:
+            _call_failed(stepped, f"{told} (counter at {counter})", call)
+        counter += delta
+        if number < len(steps):
+            time.sleep(SETTLE)
+            early = [tid for tid in threads if not subject.alive(tid)]
+            expect(not early,
+                   f"{told}; then the counter went down to {counter}, and "
+                   f"{plural(len(early), 'waiter')} returned at once. Waiters must keep "
+                   "waiting until the counter is 0 or their timeout runs out: a wake-up is "
+                   "a reason to look at the counter again, not to return.")
+    still = subject.wait_gone(threads, EXIT_DEADLINE)
+    expect(not still,
+           f"{told}; then it reached 0, but {len(still)} of the {waiters} waiters were "
+           f"still waiting {EXIT_DEADLINE:g} s later. Reaching 0 must release every "
+           "waiter: notify_all(), not notify().")
+    kind, result = subject.resume("waitgroup_waiters")
+    expect(kind == "result", f"{told}: the probe did not finish.")
+    errors = result.get("errors")
+    expect(not errors, f"{told}; wg.wait(...) raised: {errors}")
+    returned = result.get("returned")
+    expect(isinstance(returned, list) and len(returned) == waiters
+           and all(type(r) is bool and r is True for r in returned),
+           f"{told}; when it reached 0 they returned {returned!r}; each should return True.")
+
+
+def _race(subject: Subject, rng: random.Random, rounds: int, trials: int) -> None:
+    """The race trials run in a child process of the learner's process.
+
+    What the judge trusts there: the child's report, relayed by the probe.
+    It picks the threads, the rounds and the seed that draws each thread's
+    own number of rounds, and accepts a pass only with each thread's count of
+    add(1) and done() calls that returned, as the seed's draw makes them: a
+    forger must know how the child draws them, not just patch a serializer.
+    """
+    threads, seed = rng.randint(7, 9), rng.randrange(1 << 40)
+    budget = RACE_STARTUP + trials * (CALL_DEADLINE + AT_ONCE + 1.0)
+    waited = subject.reply_timeout
+    subject.reply_timeout = max(waited, budget + 5.0)
+    try:
+        _, data = subject.call("waitgroup_race", threads=threads, rounds=rounds,
+                               trials=trials, seed=seed)
+    finally:
+        subject.reply_timeout = waited
+    if data.get("outcome") == "unavailable":
+        names = data.get("names")
+        if isinstance(names, list) and names:
+            raise Rejected(_left_behind(_Named, [str(n) for n in names]))
+        raise Rejected(
+            "The race test runs WaitGroup in a separate Python process, from the source of "
+            f"its class statement, but {data.get('message')}. Define the whole class in "
+            "one `class WaitGroup:` statement in a code cell, and run that cell.")
+    report = data.get("report")
+    expect(isinstance(report, dict), "The race test gave no report.")
+    low, high = rounds - rounds // 4, rounds - rounds // 4 + rounds // 2
+    try:
+        verdict = _race_verdict(report, _Named, threads, f"{low}\N{EN DASH}{high}", budget)
+    except (TypeError, ValueError, IndexError, AttributeError):
+        verdict = f"The race test's report could not be read: {str(report)[:300]}"
+    expect(verdict is None, verdict or "")
+    wanted = [[[r, r] for r in seeded_rounds(seed + trial, threads, rounds)]
+              for trial in range(trials)]
+    expect(_exact_ints(report.get("tallies")) and report.get("tallies") == wanted,
+           f"The race test's report does not match the trials the judge asked for "
+           f"({threads} threads, each its own number of rounds): it did not run them. "
+           + LOST_UPDATE.split(". ")[0] + " cannot be ruled out.")
+
+
+_Named = type("WaitGroup", (), {})  # what the race messages call the learner's class
+
+
+def _exact_ints(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(_exact_ints(v) for v in value)
+    return type(value) is int
+
+
+@judge("waitgroup")
+def judge_waitgroup(subject: Subject, hidden: bool) -> None:
+    rng = _rng()
+    for timeout in (None, round(rng.uniform(2.0, WAITER_TIMEOUT), 1)):
+        _replay(subject, [["wait", timeout]])  # a new WaitGroup: True at once
+    _gives_up(subject, round(rng.uniform(0.1, 0.2), 2))
+    for ops in SEQUENCES + [random_sequence(rng, 20) for _ in range(2)]:
+        _replay(subject, [list(op) for op in ops])
+    _waiters(subject, waiters=rng.randint(3, 5), start=1, steps=[-1])
+    if hidden:
+        for _ in range(6):
+            _replay(subject, [list(op) for op in random_sequence(rng, 40)])
+        _gives_up(subject, round(rng.uniform(0.25, 0.35), 2))
+        _waiters(subject, waiters=3, start=2, steps=[-1, -1])
+        _waiters(subject, waiters=rng.randint(5, 7), start=3, steps=[-3])
+        _waiters(subject, waiters=2, start=3, steps=[1, -2, -2])
+    _race(subject, rng, rounds=1000, trials=3)
+    if hidden:
+        _race(subject, rng, rounds=2000, trials=5)
+
+
+# --- run_with_waitgroup -----------------------------------------------------------------
+
+def _call_text(linger: float | None, timeout: float | None) -> str:
+    words = ["address"]
+    if linger is not None or timeout is not None:
+        words.append(f"linger={0.2 if linger is None else linger:g}")
+    if timeout is not None:
+        words.append(f"timeout={timeout:g}")
+    return f"run_with_waitgroup({', '.join(words)})"
+
+
+def _inner_ids(value: object) -> set[int]:
+    return {t for t in value if type(t) is int} if isinstance(value, list) else set()
+
+
+def _reader_finishes(subject: Subject, linger: float | None, timeout: float | None) -> None:
+    call = _call_text(linger, timeout)
+    kind, _ = subject.call("run_with_waitgroup", linger=linger, timeout=timeout,
+                           never_finishes=False)
+    expect(kind == "step", f"{call}: the probe did not get to call it.")
+    before = subject.tasks()
+    kind, data = subject.resume("run_with_waitgroup")
+    own = _inner_ids(data.get("caller"))  # the probe's thread that calls, and the runner
+    readers: list[int] = []
+    at_return: tuple[Any, list[int]] | None = None
+    while kind == "step":
+        if "reader" in data:
+            expect(data["reader"] not in own,
+                   f"{call} called wg.done() itself: the reader thread must call it, when "
+                   "its connection ends.")
+            readers += subject.started([data["reader"]], before, 1,
+                                       "the reader (it calls wg.done())")
+        elif "returned" in data:  # the caller is held: this is the instant of return
+            now = subject.tasks()
+            at_return = (data["returned"], [host for inner, host in now.items()
+                                            if inner not in before and inner not in own])
+        kind, data = subject.resume("run_with_waitgroup")
+    raised = data.get("raised")
+    if raised == "TimeoutError":
+        raise Rejected(f"{call} raised TimeoutError ({data.get('message', '')}): its reader "
+                       "never finished. On Linux, close() does not wake a thread blocked in "
+                       "recv() (lesson 02): call conn.shutdown(socket.SHUT_RDWR) first, then "
+                       "conn.close().")
+    if raised == "hung":
+        raise Rejected(f"{call} did not return within "
+                       f"{(linger or 0.2) + (timeout or 1.0) + CALL_DEADLINE:g} s.")
+    if raised is not None:
+        what = "is not written yet (it raises NotImplementedError)" \
+            if raised == "NotImplementedError" else f"raised {raised}: {data.get('message', '')}"
+        raise Rejected(f"{call} {what}")
+    expect(data.get("made") != 0,
+           f"{call} never made a WaitGroup: make one inside run_with_waitgroup (the check "
+           "hands it a WaitGroup class of its own under that name), add(1) before starting "
+           "the reader, and have the reader call done().")
+    expect(at_return is not None, f"{call}: the judge did not see it return.")
+    counters, running = at_return  # type: ignore[misc]
+    expect(isinstance(counters, list) and all(type(c) is int for c in counters),
+           f"{call}: the probe gave no counters.")
+    expect(all(c == 0 for c in counters),
+           f"{call} returned before its reader was done: the WaitGroup's counter was "
+           f"still {max(counters)}. This is the seed's bug. After closing the connection, "
+           "wait on the WaitGroup: wg.wait(timeout), and raise TimeoutError if it returns "
+           "False.")
+    expect(readers, f"{call}: the judge saw no reader thread call wg.done().")
+    expect(not running,
+           f"{call} returned while {plural(len(running), 'thread')} it started "
+           f"{'was' if len(running) == 1 else 'were'} still running. (The check's WaitGroup "
+           "returns from done() a moment after the counter reaches 0, as a reader the OS "
+           "pauses right after done() would.) wg.wait() returns once the reader has called "
+           "done(), not once its thread has ended. Keep the reader's Thread object and "
+           "join() it after wg.wait().")
+    left = subject.wait_gone(readers, EXIT_DEADLINE)
+    expect(not left, f"{call} left threads running after its reader was done.")
+    peer = data.get("peer")
+    expect(peer != "never connected",
+           f"{call} never connected to the address it was given.")
+    expect(peer == "end-of-stream",
+           f"After {call} returned, the server had seen {peer}, not the end-of-stream: shut "
+           "the connection down and close it.")
+
+
+def _reader_never_finishes(subject: Subject, timeout: float) -> None:
+    call = f"run_with_waitgroup(address, linger=0, timeout={timeout:g})"
+    told = f"{call}, with a reader that never finishes,"
+    kind, _ = subject.call("run_with_waitgroup", linger=0.0, timeout=timeout,
+                           never_finishes=True)
+    expect(kind == "step", f"{call}: the probe did not get to call it.")
+    began = time.monotonic()
+    kind, data = subject.resume("run_with_waitgroup")
+    took = None
+    while kind == "step":
+        if "returned" in data and took is None:
+            took = time.monotonic() - began
+        kind, data = subject.resume("run_with_waitgroup")
+    took = time.monotonic() - began if took is None else took
+    raised = data.get("raised")
+    if raised == "hung":
+        raise Rejected(f"{told} did not return within {timeout + CALL_DEADLINE:g} s. Wait "
+                       "with wg.wait(timeout), and raise TimeoutError when it returns False.")
+    expect(raised is not None, f"{told} returned normally. When wg.wait(timeout) returns "
+                               "False the reader is not done: raise TimeoutError.")
+    expect(raised == "TimeoutError",
+           f"{told} raised {raised}: {data.get('message', '')}; it should raise TimeoutError.")
+    expect(took < timeout + LATE,
+           f"{told} raised TimeoutError only after {took:.2f} s: give up once timeout "
+           "seconds have passed.")
+    expect(took >= TOO_SOON * timeout,
+           f"{told} raised TimeoutError after only {took:.2f} s: wait up to timeout seconds "
+           "for the reader first.")
+
+
+@judge("run_with_waitgroup")
+def judge_run_with_waitgroup(subject: Subject, hidden: bool) -> None:
+    rng = _rng()
+    _reader_finishes(subject, linger=None, timeout=None)
+    _reader_never_finishes(subject, timeout=round(rng.uniform(0.25, 0.35), 2))
+    if hidden:
+        _reader_finishes(subject, linger=0.0, timeout=1.0)
+        _reader_finishes(subject, linger=round(rng.uniform(0.02, 0.08), 2), timeout=2.0)
+        _reader_never_finishes(subject, timeout=round(rng.uniform(0.5, 0.7), 2))

@@ -1,0 +1,151 @@
+"""Lesson 03's judge outside learner code, on small hand-built notebooks: each
+test cell here "passed in the kernel" (no error output), so what the judge
+decides is all that stands. Run through the real sealed-off subject process."""
+
+import pytest
+
+from answers.waitgroup_wrong import GOOD_WAITGROUP, GOOD_RUN, NO_LOCK, RUN_NO_WAIT, WRONG
+from autograder.grading.judge import JUDGES
+from nbgrader_helpers import reference_answers
+from test_judge import judged
+
+LESSON = "03_waitgroup"
+SETUP = "import socket\nimport threading\nimport time\n"
+REFERENCE = reference_answers(LESSON)
+
+# Right, written differently: the modules and values the class uses are
+# imported under other names; the connection is closed by a `with` block.
+WAITGROUP_IMPORTS = """
+from threading import Condition
+import threading as th
+FLOOR = 0
+
+class WaitGroup:
+    def __init__(self):
+        self._count = 0
+        self._zero = Condition(th.Lock())
+
+    def add(self, delta=1):
+        with self._zero:
+            if self._count + delta < FLOOR:
+                raise ValueError("negative WaitGroup counter")
+            self._count += delta
+            if self._count == 0:
+                self._zero.notify_all()
+
+    def done(self):
+        self.add(-1)
+
+    def wait(self, timeout=None):
+        with self._zero:
+            return self._zero.wait_for(lambda: self._count == 0, timeout)
+"""
+
+RUN_WITH_BLOCK = """
+def socket_recv(conn, wg):
+    try:
+        while conn.recv(1024):
+            pass
+    except OSError:
+        pass
+    finally:
+        wg.done()
+
+def run_with_waitgroup(address, linger=0.2, timeout=1.0):
+    wg = WaitGroup()
+    with socket.create_connection(address) as conn:
+        wg.add(1)
+        reader = threading.Thread(target=socket_recv, args=(conn, wg), daemon=True)
+        reader.start()
+        time.sleep(linger)
+        conn.shutdown(socket.SHUT_RDWR)
+    if not wg.wait(timeout=timeout):
+        raise TimeoutError("the reader is still running")
+    reader.join(timeout)
+"""
+
+FAKE_CHECK = """
+import autograder
+autograder.check = lambda *args, **kwargs: print("\\u2705 passed")
+"""
+
+
+def judge_says(answer: str, exercise: str, tmp_path, hidden: bool = False) -> list:
+    test = f'check("{exercise}", hidden=True)' if hidden else f'check("{exercise}")'
+    errors, _ = judged(SETUP + answer, test, tmp_path)
+    return errors
+
+
+def rejected(errors: list, *words: str) -> None:
+    assert [e.ename for e in errors] == ["NotConfirmed"], errors
+    for word in words:
+        assert word in errors[0].evalue, errors[0].evalue
+
+
+def test_both_exercises_have_a_judge():
+    assert {"waitgroup", "run_with_waitgroup"} <= set(JUDGES)
+
+
+@pytest.mark.parametrize("answer", [REFERENCE["waitgroup"], GOOD_WAITGROUP, WAITGROUP_IMPORTS],
+                         ids=["reference", "tests' good one", "imports under other names"])
+def test_a_right_waitgroup_is_confirmed(tmp_path, answer):
+    assert judge_says(answer, "waitgroup", tmp_path, hidden=True) == []
+
+
+@pytest.mark.parametrize("answer", [REFERENCE["run_with_waitgroup"], GOOD_RUN, RUN_WITH_BLOCK],
+                         ids=["reference", "tests' good one", "with block, finally"])
+def test_a_right_run_with_waitgroup_is_confirmed(tmp_path, answer):
+    errors = judge_says(REFERENCE["waitgroup"] + answer, "run_with_waitgroup", tmp_path,
+                        hidden=True)
+    assert errors == []
+
+
+@pytest.mark.parametrize("mistake", sorted(WRONG))
+def test_each_wrong_answer_is_rejected(tmp_path, mistake):
+    cell, source, _, _, _ = WRONG[mistake]
+    answer = source if cell == "waitgroup" else REFERENCE["waitgroup"] + source
+    rejected(judge_says(answer, cell, tmp_path, hidden=True), f"{cell}: ")
+
+
+def test_patching_the_checks_helpers_earns_nothing(tmp_path):
+    negative_allowed = WRONG["negative counter allowed"][1]
+    forger = FAKE_CHECK + negative_allowed + """
+import sys
+for name, module in list(sys.modules.items()):
+    if name.startswith("autograder"):
+        for attr in ("expect", "replay", "_no_lost_updates", "_wakes_every_waiter",
+                     "_gives_up", "_race_verdict", "_reader_finishes"):
+            if hasattr(module, attr):
+                setattr(module, attr, lambda *args, **kwargs: None)
+"""
+    rejected(judge_says(forger, "waitgroup", tmp_path), "without complaint", "ValueError")
+
+
+@pytest.mark.parametrize("report", [
+    '{"outcome": "passed"}',
+    '{"outcome": "passed", "tallies": [[[rounds, rounds]] * threads] * trials}',
+], ids=["no tallies", "tallies without the seed's draw"])
+def test_a_race_probe_that_makes_up_its_report_earns_nothing(tmp_path, report):
+    forger = NO_LOCK + f"""
+import autograder.probes as _probes
+def _race(namespace, threads, rounds, trials, seed):
+    return {{"report": {report}, "budget": 20.0}}
+_probes.PROBES["waitgroup_race"] = _race
+"""
+    rejected(judge_says(forger, "waitgroup", tmp_path), "did not run them")
+
+
+def test_a_run_probe_that_makes_up_what_it_saw_earns_nothing(tmp_path):
+    forger = REFERENCE["waitgroup"] + RUN_NO_WAIT + """
+import autograder.probes as _probes
+def _run(namespace, linger, timeout, never_finishes):
+    yield {"ready": True}
+    yield {"caller": []}
+    if never_finishes:
+        time.sleep(timeout)
+        return {"raised": "TimeoutError", "message": "", "made": 1}
+    yield {"returned": [0]}
+    return {"raised": None, "made": 1, "peer": "end-of-stream"}
+_probes.PROBES["run_with_waitgroup"] = _run
+"""
+    rejected(judge_says(forger, "run_with_waitgroup", tmp_path), "saw no reader thread")
