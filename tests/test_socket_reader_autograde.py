@@ -2,7 +2,7 @@
 
 import pytest
 
-from answers.socket_reader_cells import CELLS
+from answers.socket_reader_cells import CELLS, VARIANTS
 from nbgrader_helpers import GradedLesson, LessonGradingTests
 
 LESSON = "02_socket_reader"
@@ -16,7 +16,8 @@ class TestLesson02(LessonGradingTests):
         return GradedLesson.grade(
             tmp_path_factory.mktemp("lesson02"), LESSON,
             mistakes={m: ({"socket_shutdown": source}, frozenset(failing))
-                      for m, (source, failing) in CELLS.items()})
+                      for m, (source, failing) in CELLS.items()},
+            variants={v: {"socket_shutdown": source} for v, source in VARIANTS.items()})
 
     def test_one_answer_is_checked_by_two_tests(self, graded):
         assert set(graded.full()) == {"test_local_close", "test_peer_close"}

@@ -15,8 +15,12 @@ in the grader (and says so), then stops and answers the judge on the channel
 * ``{"run": true}``: an exercise without a judge: run the instructor's test
   cell here with the real ``check`` and answer ``{"verdict": index, ...}``.
 
+A call may carry ``"descriptors": n``: the judge has sent n open files on the
+descriptors channel (SCM_RIGHTS), and the probe gets their numbers here as
+its argument ``descriptors`` (it owns them).
+
 Everything learner code prints goes nowhere. The plan: ``{"channel_fd",
-"cell_timeout", "cells": [{"index", "label", "source", "test"}]}``.
+"descriptors_fd", "cell_timeout", "cells": [{"index", "label", "source", "test"}]}``.
 """
 
 from __future__ import annotations
@@ -40,14 +44,18 @@ from autograder.probes import PROBES, error_text  # noqa: E402
 from autograder.threads import DeadlineExceeded, call_with_deadline  # noqa: E402
 
 _dumps, _loads = json.dumps, json.loads  # the grader's own, taken before learner code runs
+_REAL_PROBES = dict(PROBES)  # the snapshot restores modules, not a register's contents
+_recv_fds = socket.recv_fds
 
 
 class Channel:
     """The judge's line to this process."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, descriptors_fd: int | None = None) -> None:
         self.socket = socket.socket(fileno=fd)
         self.reader = self.socket.makefile("rb")
+        self.descriptors = None if descriptors_fd is None else \
+            socket.socket(fileno=descriptors_fd)
 
     def send(self, **message) -> None:
         self.socket.sendall(_dumps(message, default=repr).encode() + b"\n")
@@ -57,6 +65,18 @@ class Channel:
         if not line:
             os._exit(0)  # the judge is gone: nothing more to do
         return _loads(line)
+
+    def files(self, count: object) -> list[int]:
+        """The ``count`` open files the judge sent with its call."""
+        if self.descriptors is None or type(count) is not int or not 0 < count <= 16:
+            raise ValueError("no descriptors channel, or a bad count")
+        self.descriptors.settimeout(5.0)
+        _, fds, _, _ = _recv_fds(self.descriptors, 16, count)
+        if len(fds) != count:
+            for fd in fds:
+                os.close(fd)
+            raise ValueError(f"{count} descriptors announced, {len(fds)} received")
+        return fds
 
 
 def serve(channel: Channel, namespace: dict) -> str:
@@ -73,7 +93,10 @@ def serve(channel: Channel, namespace: dict) -> str:
         if "call" in message:
             probe = PROBES.get(message["call"])
             try:
-                outcome = probe(namespace, **message.get("args", {}))
+                args = message.get("args", {})
+                if "descriptors" in message:
+                    args = dict(args, descriptors=channel.files(message["descriptors"]))
+                outcome = probe(namespace, **args)
             except BaseException as error:  # noqa: BLE001 - reported to the judge
                 channel.send(error=error_text(error))
                 continue
@@ -128,13 +151,17 @@ def _compile(source: str, label: str):
 def main() -> None:
     plan = json.loads(sys.stdin.read())
     timeout = plan["cell_timeout"]
-    channel = Channel(plan["channel_fd"])
+    channel = Channel(plan["channel_fd"], plan.get("descriptors_fd"))
     namespace = {"__name__": "__main__", "__builtins__": builtins,
                  "get_ipython": _NoIPython}
     sys.stdout = sys.stderr = io.StringIO()  # learner output is not the verdict
     for cell in plan["cells"]:
         if cell["test"]:
             changed = _SNAPSHOT.restore()  # before compiling: the compiler is the grader's too
+            if PROBES != _REAL_PROBES:
+                PROBES.clear()
+                PROBES.update(_REAL_PROBES)
+                changed.append("autograder.probes.PROBES")
             if changed:
                 channel.send(tampered=changed, before=cell["index"])
             channel.send(at=cell["index"])

@@ -83,8 +83,11 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         self._asked_to_run: set[int] = set()  # the only cells whose verdict the subject gives
         stopped, finished = None, False
         ours, theirs = socket.socketpair()
-        child, watchdog = self._start(cells, path, theirs)
-        subject = Subject(ours, lambda: _subject_pid(child.pid), self.reply_timeout)
+        # A second line, for open files a judge hands the subject (SCM_RIGHTS).
+        files_ours, files_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        child, watchdog = self._start(cells, path, theirs, files_theirs)
+        subject = Subject(ours, lambda: _subject_pid(child.pid), self.reply_timeout,
+                          descriptors=files_ours)
         try:
             while True:
                 message = subject.receive(timeout=self.total_timeout)
@@ -105,6 +108,7 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
             stopped = stopped or watchdog.reason or str(gone)
         finally:
             ours.close()
+            files_ours.close()
             _end(child)
             watchdog.stop()
         return verdicts, stopped, finished
@@ -124,19 +128,22 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
             self._asked_to_run.add(index)
             subject.send(run=True)
 
-    def _start(self, cells: list[dict], path: str, channel: socket.socket):
+    def _start(self, cells: list[dict], path: str, channel: socket.socket,
+               files: socket.socket):
         env = dict(os.environ, NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg",
                    PYTHONUNBUFFERED="1", MALLOC_ARENA_MAX="2")
         limits = sandbox.Limits(memory_mib=self.memory_mib, tasks=self.tasks)
         program = sandbox.command([sys.executable, "-I", "-m", SUBJECT_MODULE.decode()],
                                   workdir=path, limits=limits, env=env,
                                   hidden=sandbox.course_paths(self.config))
-        plan = {"channel_fd": channel.fileno(), "cell_timeout": self.cell_timeout,
-                "cells": cells}
+        plan = {"channel_fd": channel.fileno(), "descriptors_fd": files.fileno(),
+                "cell_timeout": self.cell_timeout, "cells": cells}
         child = subprocess.Popen(
             program, cwd=path, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, pass_fds=(channel.fileno(),), start_new_session=True)
+            stderr=subprocess.DEVNULL, pass_fds=(channel.fileno(), files.fileno()),
+            start_new_session=True)
         channel.close()
+        files.close()
         watchdog = Watchdog(child.pid, memory_mib=self.memory_mib, tasks=self.tasks,
                             seconds=self.total_timeout, what="the re-check").start()
         try:

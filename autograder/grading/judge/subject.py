@@ -38,8 +38,10 @@ def decode(line: bytes) -> dict:
 class Subject:
     """One re-check process, as the judge sees it."""
 
-    def __init__(self, channel: socket.socket, pid_of, reply_timeout: float = 10.0) -> None:
+    def __init__(self, channel: socket.socket, pid_of, reply_timeout: float = 10.0,
+                 descriptors: socket.socket | None = None) -> None:
         self.channel, self._pid_of, self.reply_timeout = channel, pid_of, reply_timeout
+        self.descriptors = descriptors  # hands open files over (SCM_RIGHTS), see call()
         self._buffer = b""
         self.pid: int | None = None
 
@@ -77,9 +79,24 @@ class Subject:
             raise Rejected(f"the re-check process answered with something that is not "
                            f"plain data ({error})") from None
 
-    def call(self, probe: str, **args) -> tuple[str, dict]:
-        """Ask for a probe; return ("step" or "result", its data)."""
-        self.send(call=probe, args=args)
+    def call(self, probe: str, handing: tuple[int, ...] = (), **args) -> tuple[str, dict]:
+        """Ask for a probe; return ("step" or "result", its data).
+
+        ``handing``: open descriptors of the judge's (its end of a socket
+        pair, say) passed to the subject on the descriptors channel; the probe
+        gets its own numbers for them as the argument ``descriptors``. The
+        judge keeps its copies, and should close them once handed over.
+        """
+        if handing:
+            if self.descriptors is None:
+                raise SubjectGone("the re-check process has no descriptors channel")
+            try:
+                socket.send_fds(self.descriptors, [b"D"], list(handing))
+            except OSError as error:
+                raise SubjectGone(f"the re-check process is gone ({error})") from None
+            self.send(call=probe, args=args, descriptors=len(handing))
+        else:
+            self.send(call=probe, args=args)
         return self._reply(probe)
 
     def resume(self, probe: str) -> tuple[str, dict]:
