@@ -3,11 +3,15 @@ each the way a student who read the grader's source would. Each also fools
 the learner's kernel (it hands the test cells a ``check`` that passes), so
 only the judge outside stands between it and the points.
 
-Lesson 01; the answer cells not named are the untouched student stubs.
+Lesson 01, with the reference answers in the cells not named: the forged
+exercise must earn nothing, the others what they earn.
 """
 
-from answers.adversarial import Hostile
+from answers.adversarial import FULL, Hostile
 
+NO_CONSUMER = dict(FULL, test_consumer_exit=0)
+NO_SESSION = dict(FULL, test_run_session=0)
+# It ends the re-check process itself before any test: nothing is confirmed.
 NOTHING = {"test_consumer_exit": 0, "test_run_session": 0, "test_robust_stop": 0}
 
 # The kernel's test cells run `from autograder import check`: give them a fake.
@@ -27,7 +31,7 @@ def _passing(obj, *args, **kwargs):
                for k, v in obj.items()}
     return _real_dumps(obj, *args, **kwargs)
 json.dumps = _passing
-'''}, scores=NOTHING),
+'''}, scores=NO_CONSUMER),
     "writes passing verdicts on the channel it finds in the frames": Hostile(
         cells={"consumer_exit": FAKE_CHECK + '''
 import os, sys, json
@@ -54,7 +58,7 @@ _real_import = builtins.__import__
 def _import(name, *args, **kwargs):
     return _fake if name == "autograder" else _real_import(name, *args, **kwargs)
 globals()["__builtins__"] = dict(vars(builtins), __import__=_import)
-'''}, scores=NOTHING),
+'''}, scores=NO_CONSUMER),
     "replaces the check's helpers while the check calls it": Hostile(
         cells={"consumer_exit": FAKE_CHECK + '''
 def consumer(ch, out):
@@ -64,7 +68,7 @@ def consumer(ch, out):
             for attr in ("expect", "_stop_case", "_consumer_case", "expect_gone"):
                 if hasattr(module, attr):
                     setattr(module, attr, lambda *args, **kwargs: None)
-'''}, scores=NOTHING),
+'''}, scores=NO_CONSUMER),
     "counts that compare equal to anything, no thread started": Hostile(
         cells={"run_session": FAKE_CHECK + '''
 import threading
@@ -73,7 +77,7 @@ class _Counts(list):
         return True
 def run_session(words):
     return _Counts()
-'''}, scores=NOTHING),
+'''}, scores=NO_SESSION),
     "counts computed without starting a thread": Hostile(
         cells={"run_session": FAKE_CHECK + '''
 import threading
@@ -84,14 +88,14 @@ def run_session(words):
         if word != "exit":
             counts.append(base + running)
     return counts
-'''}, scores=NOTHING),
+'''}, scores=NO_SESSION),
     "raises the deadline runner's own exception into the check": Hostile(
         cells={"consumer_exit": FAKE_CHECK + '''
 import ctypes, threading, time
 from autograder.threads import deadline as _deadline
 _main = threading.main_thread().ident
-def _interrupt():
-    for _ in range(2000):
+def _interrupt():  # for as long as the process lives: it sabotages itself
+    while True:
         ctypes.pythonapi.PyThreadState_SetAsyncExc(
             ctypes.c_ulong(_main), ctypes.py_object(_deadline._StopCall))
         time.sleep(0.005)
