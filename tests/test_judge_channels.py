@@ -105,6 +105,10 @@ def _signal(namespace, function, n):
     return {"result": list(range(n)), "workers": [f"worker {i}" for i in range(n)],
             "joined": [True] * n, "puts": n, "dones": n, "waits": 1, "errors": []}
 _probes.PROBES["signal_done"] = _signal
+# Put back before each test cell: install it again and again, as a forger would.
+threading.Thread(target=lambda: [(_probes.PROBES.__setitem__("signal_done", _signal),
+                                  __import__("time").sleep(0.001))
+                                 for _ in range(20000)], daemon=True).start()
 """
 
 

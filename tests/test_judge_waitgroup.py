@@ -131,8 +131,12 @@ import autograder.probes as _probes
 def _race(namespace, threads, rounds, trials, seed):
     return {{"report": {report}, "budget": 20.0}}
 _probes.PROBES["waitgroup_race"] = _race
+# Put back before each test cell: install it again and again, as a forger would.
+threading.Thread(target=lambda: [(_probes.PROBES.__setitem__("waitgroup_race", _race),
+                                  __import__("time").sleep(0.001))
+                                 for _ in range(20000)], daemon=True).start()
 """
-    rejected(judge_says(forger, "waitgroup", tmp_path), "did not run them")
+    rejected(judge_says(forger, "waitgroup", tmp_path))  # whichever probe ran: nothing earned
 
 
 def test_a_run_probe_that_makes_up_what_it_saw_earns_nothing(tmp_path):
@@ -147,5 +151,9 @@ def _run(namespace, linger, timeout, never_finishes):
     yield {"returned": [0]}
     return {"raised": None, "made": 1, "peer": "end-of-stream"}
 _probes.PROBES["run_with_waitgroup"] = _run
+# Put back before each test cell: install it again and again, as a forger would.
+threading.Thread(target=lambda: [(_probes.PROBES.__setitem__("run_with_waitgroup", _run),
+                                  __import__("time").sleep(0.001))
+                                 for _ in range(20000)], daemon=True).start()
 """
-    rejected(judge_says(forger, "run_with_waitgroup", tmp_path), "saw no reader thread")
+    rejected(judge_says(forger, "run_with_waitgroup", tmp_path))  # whichever probe ran: nothing earned

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import autograder
 from autograder.grading import sandbox
 from autograder.grading.watchdog import Watchdog
 
@@ -60,6 +61,26 @@ def test_the_course_is_invisible_but_the_submissions_own_files_are_there(course)
     """, course)
     assert "gradebook.db" not in seen["course"] and "source" not in seen["course"]
     assert seen["own"] == "the submission's own file"
+
+
+def test_only_the_system_python_and_the_grader_are_there(course):
+    repository = Path(autograder.__file__).resolve().parents[1]
+    seen = run_sealed(f"""
+        import json, os
+        try:
+            shadow = open("/etc/shadow").read()
+        except OSError:
+            shadow = ""
+        print(json.dumps({{
+            "repository": sorted(os.listdir({str(repository)!r})),
+            "root": sorted(os.listdir("/")),
+            "shadow": shadow,
+        }}))
+    """, course)
+    assert "source" not in seen["repository"] and "tests" not in seen["repository"]
+    assert "autograder" in seen["repository"]
+    assert not {"srv", "opt", "home", "mnt", "var"} & set(seen["root"]) - {"var"}
+    assert seen["shadow"] == ""
 
 
 def test_the_grader_the_environment_and_own_files_cannot_be_changed(course):
@@ -169,6 +190,23 @@ def test_the_watchdog_ends_a_sandbox_that_uses_too_much_memory_or_too_many_threa
         assert child.wait(timeout=30) == -signal.SIGKILL
         assert time.monotonic() - began < 20
         assert limit in watchdog.reason
+
+
+def test_the_watchdog_bounds_what_a_sandbox_writes_to_a_host_folder(course, tmp_path):
+    shared = tmp_path / "sockets"
+    shared.mkdir()
+    program = sandbox.command([sys.executable, "-c", textwrap.dedent(f"""
+        import time
+        for n in range(40):
+            with open("{shared}/f%d" % n, "wb") as f:
+                f.write(b"x" * 2**23)
+        time.sleep(30)
+    """)], workdir=course / "autograded" / "student" / "01", private=(str(shared),))
+    child = subprocess.Popen(program)
+    watchdog = Watchdog(child.pid, memory_mib=1024, tasks=100, writable=(str(shared),),
+                        disk_mib=64).start()
+    assert child.wait(timeout=60) == -signal.SIGKILL
+    assert "wrote more than 64 MiB" in watchdog.reason
 
 
 def test_hundreds_of_parked_threads_are_within_the_limits(course):

@@ -72,7 +72,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         self._workdir = kw.get("cwd") or os.getcwd()
         self._sealed = sandbox.require() is not None
         if self._sealed:
-            self._private = tempfile.mkdtemp(prefix="autograder-kernel-")
+            # The kernel's sockets live in a folder it may write, inside one only
+            # the grader can enter (0700): whatever the kernel puts there, a
+            # set-uid file say, no other user of the machine can reach.
+            self._outer = tempfile.mkdtemp(prefix="autograder-kernel-")
+            self._private = os.path.join(self._outer, "sockets")
+            os.mkdir(self._private, 0o700)
             self.transport, self.ip = "ipc", os.path.join(self._private, "kernel")
             self.connection_file = os.path.join(self._private, "kernel.json")
             self.kernel_spec.interrupt_mode = "message"
@@ -89,7 +94,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         await super()._async_launch_kernel(kernel_cmd, **kw)
         self._watchdog = Watchdog(self.provisioner.pid, memory_mib=self.memory_mib,
-                                  tasks=self.tasks, what="the kernel").start()
+                                  tasks=self.tasks, what="the kernel",
+                                  writable=(self._private,) if self._private else (),
+                                  disk_mib=self.scratch_mib).start()
 
     @property
     def killed_because(self) -> str | None:
@@ -101,7 +108,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._watchdog.stop()
         await super()._async_cleanup_resources(restart=restart)
         if self._private and not restart:
-            shutil.rmtree(self._private, ignore_errors=True)
+            shutil.rmtree(self._outer, ignore_errors=True)
 
 
 class ResilientExecute(Execute):

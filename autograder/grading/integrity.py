@@ -16,7 +16,8 @@ import types
 from dataclasses import dataclass, field
 
 ALSO_PROTECTED = ("threading", "queue", "time", "socket", "selectors", "builtins",
-                  "traceback", "linecache", "inspect", "ctypes", "gc", "os", "weakref")
+                  "traceback", "linecache", "inspect", "ctypes", "gc", "os", "weakref",
+                  "json", "json.encoder", "json.decoder")
 _IGNORED_NAMES = {"_"}  # rebound by interactive display, harmlessly
 
 
@@ -35,10 +36,10 @@ def import_whole_grader() -> None:
             importlib.import_module(info.name)
 
 
-def protected_module_names() -> list[str]:
+def protected_module_names(also: tuple[str, ...] = ()) -> list[str]:
     return sorted(name for name in sys.modules
                   if name == "autograder" or name.startswith("autograder.")
-                  or name in ALSO_PROTECTED)
+                  or name in ALSO_PROTECTED or name in also)
 
 
 @dataclass
@@ -51,9 +52,10 @@ class Snapshot:
     path_hooks: list = field(default_factory=list)
 
     @classmethod
-    def take(cls) -> "Snapshot":
+    def take(cls, also: tuple[str, ...] = ()) -> "Snapshot":
+        """``also``: more modules to cover (the re-check covers itself, ``__main__``)."""
         snap = cls(meta_path=list(sys.meta_path), path_hooks=list(sys.path_hooks))
-        for name in protected_module_names():
+        for name in protected_module_names(also):
             module = sys.modules[name]
             snap.modules[name] = module
             snap.attributes[name] = dict(vars(module))

@@ -36,14 +36,15 @@ import sys
 
 from autograder.grading import integrity
 
-integrity.import_whole_grader()  # before any learner code: the snapshot is of the real grader
-_SNAPSHOT = integrity.Snapshot.take()
+integrity.import_whole_grader()  # the snapshot (at the end of this module) covers it all
 
 from autograder.learner import check as _real_check  # noqa: E402
 from autograder.probes import PROBES, error_text  # noqa: E402
 from autograder.threads import DeadlineExceeded, call_with_deadline  # noqa: E402
 
-_dumps, _loads = json.dumps, json.loads  # the grader's own, taken before learner code runs
+# The grader's own encoder and decoder, made before learner code runs (json.dumps
+# and json.loads look the module's classes up at every call).
+_encode, _decode = json.JSONEncoder(default=repr).encode, json.JSONDecoder().decode
 _REAL_PROBES = dict(PROBES)  # the snapshot restores modules, not a register's contents
 _recv_fds = socket.recv_fds
 
@@ -58,13 +59,13 @@ class Channel:
             socket.socket(fileno=descriptors_fd)
 
     def send(self, **message) -> None:
-        self.socket.sendall(_dumps(message, default=repr).encode() + b"\n")
+        self.socket.sendall(_encode(message).encode() + b"\n")
 
     def receive(self) -> dict:
         line = self.reader.readline()
         if not line:
             os._exit(0)  # the judge is gone: nothing more to do
-        return _loads(line)
+        return _decode(line.decode())
 
     def files(self, count: object) -> list[int]:
         """The ``count`` open files the judge sent with its call."""
@@ -148,7 +149,14 @@ def _compile(source: str, label: str):
     return compile(python, filename, "exec")
 
 
+# Taken before any learner code runs, of the grader and of this module itself:
+# learner code may rebind serve() or the probes' register here too.
+_SNAPSHOT = integrity.Snapshot.take(also=(__name__,))
+
+
 def main() -> None:
+    # Bound once, before any learner code: nothing it rebinds reaches these.
+    restore, serve_, probes, real_probes = _SNAPSHOT.restore, serve, PROBES, _REAL_PROBES
     plan = json.loads(sys.stdin.read())
     timeout = plan["cell_timeout"]
     channel = Channel(plan["channel_fd"], plan.get("descriptors_fd"))
@@ -157,15 +165,15 @@ def main() -> None:
     sys.stdout = sys.stderr = io.StringIO()  # learner output is not the verdict
     for cell in plan["cells"]:
         if cell["test"]:
-            changed = _SNAPSHOT.restore()  # before compiling: the compiler is the grader's too
-            if PROBES != _REAL_PROBES:
-                PROBES.clear()
-                PROBES.update(_REAL_PROBES)
+            changed = restore()  # before compiling: the compiler is the grader's too
+            if probes != real_probes:
+                probes.clear()
+                probes.update(real_probes)
                 changed.append("autograder.probes.PROBES")
             if changed:
                 channel.send(tampered=changed, before=cell["index"])
             channel.send(at=cell["index"])
-            if serve(channel, namespace) == "next":
+            if serve_(channel, namespace) == "next":
                 continue
         try:
             code = _compile(cell["source"], cell["label"])

@@ -5,10 +5,11 @@ can change: the gradebook, the grader's own source, other students' files, the
 processes that grade them. ``command()`` wraps a program (the learner's kernel,
 the re-check) so that, inside the sandbox:
 
-* the file system is read-only, and the course directory (gradebook,
-  ``source/``, the ledger, every student's files), the home directory, ``/run``
-  (database sockets) and the host's ``/tmp`` are not even visible; only the
-  Python environment and the grader's package are shown again, read-only;
+* the file system starts empty: only the system's programs and libraries
+  (``/usr``, ``/etc`` less its secrets), the Python environment and the
+  grader's package are there, read-only; the course directory (gradebook,
+  ``source/``, the ledger, every student's files), homes, ``/run`` (database
+  sockets), the host's ``/tmp`` and everything else do not exist there;
 * writes go to a private working folder, ``/tmp``, ``/dev/shm`` and home, each a
   size-bounded tmpfs that vanishes with the sandbox;
 * the network is a loopback of its own (lesson 02 needs loopback sockets);
@@ -45,11 +46,13 @@ KEPT_VARIABLES = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "MPLBACKEN
                   "PYDEVD_DISABLE_FILE_VALIDATION", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                   "OMP_NUM_THREADS", "JPY_SESSION_NAME",
                   "AUTOGRADER_CALL_DEADLINE", "AUTOGRADER_EXIT_DEADLINE")
-# Places that hold other people's data or ways to reach it (database sockets
-# in /run, nbgrader's exchange in /srv): hidden behind an empty tmpfs.
-HIDDEN_ROOTS = ("/tmp", "/var/tmp", "/run", "/var/run", "/srv", "/var/lib/postgresql",
-                "/var/spool", "/mnt", "/media")
-
+# The only parts of the machine a sandbox shows, read-only (symbolic links, as
+# /bin -> usr/bin, are made again). Everything else is simply not there.
+SYSTEM_FOLDERS_SHOWN = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# What /etc holds that nobody's code needs: password hashes, keys, sudo rules.
+SECRETS = ("/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/ssh",
+           "/etc/ssl/private", "/etc/sudoers", "/etc/sudoers.d", "/etc/security/opasswd",
+           "/etc/krb5.keytab", "/etc/postgresql", "/etc/jupyter", "/etc/nbgrader")
 # Never hidden, even when grading is started from one of them.
 SYSTEM_FOLDERS = ("/", "/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/proc", "/sys",
                   "/dev", "/var", "/opt", "/home")
@@ -131,19 +134,27 @@ def prlimit(program: list[str], limits: Limits) -> list[str]:
 
 def bwrap_arguments(workdir: Path, limits: Limits, hidden: tuple[str, ...],
                     private: tuple[str, ...], env: dict[str, str] | None) -> list[str]:
+    """The sandbox starts from an empty root: only the system's programs and
+    libraries, Python and the grader are shown, read-only; nothing else of the
+    machine (the course, other students, homes, /work, /srv...) exists there."""
     size = str(limits.scratch_mib * MIB)
     home = Path.home()
     args = ["--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
-            "--die-with-parent", "--new-session", "--hostname", "sandbox",
-            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--size", size, "--tmpfs", "/dev/shm"]
-    for hide in _existing(HIDDEN_ROOTS + (str(home),) + hidden):
-        if Path(hide).is_dir():
-            args += ["--size", size, "--tmpfs", hide]
-        else:
-            args += ["--ro-bind", "/dev/null", hide]
+            "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    for folder in SYSTEM_FOLDERS_SHOWN:
+        if os.path.islink(folder):
+            args += ["--symlink", os.readlink(folder), folder]
+        elif os.path.isdir(folder):
+            args += ["--ro-bind", folder, folder]
+    args += ["--dev", "/dev", "--proc", "/proc"]
+    for scratch in ("/tmp", "/var/tmp", "/dev/shm", str(home)):
+        args += ["--size", size, "--tmpfs", scratch]
+    for hide in _existing(hidden):  # within what is shown below, that stays shown
+        args += _hiding(hide)
     for show in _existing(shown_read_only()):
         args += ["--ro-bind", show, show]
+    for hide in _existing(SECRETS):
+        args += _hiding(hide)
     args += ["--size", size, "--tmpfs", str(workdir)]
     for entry in _files_in(workdir):
         args += ["--ro-bind", str(entry), str(entry)]
@@ -156,6 +167,11 @@ def bwrap_arguments(workdir: Path, limits: Limits, hidden: tuple[str, ...],
         if name in source:
             args += ["--setenv", name, source[name]]
     return args + ["--chdir", str(workdir)]
+
+
+def _hiding(path: str) -> list[str]:
+    return (["--size", "4096", "--tmpfs", path] if os.path.isdir(path)
+            else ["--ro-bind", "/dev/null", path])
 
 
 def course_paths(config=None) -> tuple[str, ...]:

@@ -96,7 +96,8 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
                                      + ", ".join(map(str, message["tampered"]))[:2000])
                 elif type(message.get("at")) is int:
                     self._at_test(subject, message["at"], sources, to_judge, verdicts)
-                elif message.get("verdict") in self._asked_to_run:
+                elif type(message.get("verdict")) is int \
+                        and message["verdict"] in self._asked_to_run:
                     self._asked_to_run.discard(message["verdict"])
                     verdicts[message["verdict"]] = _plain_verdict(message)
                 elif isinstance(message.get("stopped"), str):
@@ -106,6 +107,8 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
                     break
         except SubjectGone as gone:
             stopped = stopped or watchdog.reason or str(gone)
+        except Exception as error:  # noqa: BLE001 - whatever the subject sent, grading goes on
+            stopped = f"the re-check process sent what the judge cannot use ({error!r})"[:500]
         finally:
             ours.close()
             files_ours.close()

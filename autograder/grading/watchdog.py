@@ -29,8 +29,11 @@ class Watchdog:
 
     def __init__(self, pid: int, *, memory_mib: int, tasks: int,
                  seconds: float | None = None, interval: float = 0.1,
-                 what: str = "the sandbox") -> None:
+                 what: str = "the sandbox", writable: tuple[str, ...] = (),
+                 disk_mib: int = 256) -> None:
         self.pid, self.memory_mib, self.tasks, self.what = pid, memory_mib, tasks, what
+        # Host folders the sandbox may write (not a size-bounded tmpfs): watched too.
+        self.writable, self.disk_mib = writable, disk_mib
         self.deadline = None if seconds is None else time.monotonic() + seconds
         self.seconds, self.interval = seconds, interval
         self.reason: str | None = None
@@ -64,6 +67,9 @@ class Watchdog:
                     f"({resident // MIB} MiB)")
         if tasks > self.tasks:
             return f"{self.what} ran more than {self.tasks} threads and processes ({tasks})"
+        written = sum(disk_usage(folder) for folder in self.writable)
+        if written > self.disk_mib * MIB:
+            return f"{self.what} wrote more than {self.disk_mib} MiB to disk"
         return None
 
 
@@ -95,6 +101,25 @@ def usage(tree: list[int]) -> tuple[int, int]:
         except (OSError, IndexError, ValueError):
             continue  # it ended meanwhile
     return resident, tasks
+
+
+def disk_usage(folder: str, at_most: int = 10_000) -> int:
+    """Bytes of disk a folder's files take (entries past ``at_most`` count as full)."""
+    used, todo, seen = 0, [folder], 0
+    while todo:
+        try:
+            with os.scandir(todo.pop()) as entries:
+                for entry in entries:
+                    seen += 1
+                    if seen > at_most:
+                        return 1 << 62
+                    stat = entry.stat(follow_symlinks=False)
+                    used += stat.st_blocks * 512
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(entry.path)
+        except OSError:
+            continue
+    return used
 
 
 def kill_tree(tree: list[int]) -> None:

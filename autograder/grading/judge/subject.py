@@ -75,7 +75,7 @@ class Subject:
         line, self._buffer = self._buffer.split(b"\n", 1)
         try:
             return decode(line)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise Rejected(f"the re-check process answered with something that is not "
                            f"plain data ({error})") from None
 
