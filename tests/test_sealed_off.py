@@ -15,6 +15,7 @@ import pytest
 import autograder
 from answers.adversarial import FULL, LESSON, hostile_answers, hostile_edit
 from answers.forgeries import FORGERIES
+from answers.red_team import RED_TEAM
 from answers.sealed_off import MARKER, SEALED_OFF
 from autograder.grading import sandbox
 from autograder.grading.incidents import incidents
@@ -25,7 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     reason="bubblewrap (bwrap) is not installed or cannot run")]
 
 BEFORE, AFTER = "aaa_right_before", "zzz_right_after"
-CORPUS = {**SEALED_OFF, **FORGERIES}
+CORPUS = {**SEALED_OFF, **FORGERIES, **RED_TEAM}
 
 
 def grader_fingerprint() -> str:

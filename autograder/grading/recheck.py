@@ -80,8 +80,13 @@ class Channel:
         return fds
 
 
-def serve(channel: Channel, namespace: dict) -> str:
-    """Answer the judge's probes until it says "next" or "run"."""
+def serve(channel: Channel, namespace: dict, probes: dict) -> str:
+    """Answer the judge's probes until it says "next" or "run".
+
+    ``probes`` is the register as it was before learner code ran, a copy no
+    name in any module refers to: re-installing a probe in ``PROBES``, even
+    from a background thread, does not reach it.
+    """
     active = None  # a probe waiting for the judge to look, then resume
     while True:
         message = channel.receive()
@@ -92,7 +97,7 @@ def serve(channel: Channel, namespace: dict) -> str:
             active.close()
             active = None
         if "call" in message:
-            probe = PROBES.get(message["call"])
+            probe = probes.get(message["call"])
             try:
                 args = message.get("args", {})
                 if "descriptors" in message:
@@ -156,7 +161,8 @@ _SNAPSHOT = integrity.Snapshot.take(also=(__name__,))
 
 def main() -> None:
     # Bound once, before any learner code: nothing it rebinds reaches these.
-    restore, serve_, probes, real_probes = _SNAPSHOT.restore, serve, PROBES, _REAL_PROBES
+    restore, serve_, probes = _SNAPSHOT.restore, serve, PROBES
+    real_probes = dict(_REAL_PROBES)  # referred to by no module
     plan = json.loads(sys.stdin.read())
     timeout = plan["cell_timeout"]
     channel = Channel(plan["channel_fd"], plan.get("descriptors_fd"))
@@ -173,7 +179,7 @@ def main() -> None:
             if changed:
                 channel.send(tampered=changed, before=cell["index"])
             channel.send(at=cell["index"])
-            if serve_(channel, namespace) == "next":
+            if serve_(channel, namespace, real_probes) == "next":
                 continue
         try:
             code = _compile(cell["source"], cell["label"])
