@@ -18,33 +18,7 @@ judge look at the process midway is a generator: each ``yield`` sends a step
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from . import channels_vs_locks, leaky_consumer, socket_reader, waitgroup  # noqa: F401
+from .registry import PLAIN, PROBES, error_text, plain, probe
 
-Probe = Callable[..., Any]
-PROBES: dict[str, Probe] = {}
-PLAIN = (type(None), bool, int, float, str)
-
-
-def probe(name: str) -> Callable[[Probe], Probe]:
-    def register(func: Probe) -> Probe:
-        PROBES[name] = func
-        return func
-    return register
-
-
-def plain(value: Any, depth: int = 0) -> Any:
-    """``value`` as JSON data of exact types; anything else as a tagged repr,
-    which never equals what the judge expects."""
-    if type(value) in PLAIN:
-        return value
-    if type(value) in (list, tuple) and depth < 4:
-        return [plain(item, depth + 1) for item in value]
-    return {"not_plain": type(value).__name__}
-
-
-def error_text(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:300]
-
-
-# Importing the lesson modules registers their probes.
-from . import channels_vs_locks, leaky_consumer, socket_reader, waitgroup  # noqa: E402,F401
+__all__ = ["PLAIN", "PROBES", "error_text", "plain", "probe"]

@@ -20,7 +20,7 @@ from ..exercises.leaky_consumer import (EXIT_DEADLINE, _consumer_swapped, _drain
 from ..threads import DeadlineExceeded, call_with_deadline
 from ..threads.census import REAL_FUNCTIONS
 from ..threads.stand_ins import stand_in
-from . import error_text, plain, probe
+from .registry import error_text, plain, probe
 
 _active_count = REAL_FUNCTIONS["threading.active_count"]
 _native_id = threading.get_native_id  # bound before any learner code runs

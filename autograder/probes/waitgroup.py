@@ -23,7 +23,7 @@ from ..exercises.waitgroup import (AT_ONCE, EXIT_DEADLINE, FINISHING, RACE_START
 from ..sockets import Peer
 from ..sockets.peer import LOOPBACK
 from ..threads import DeadlineExceeded, call_with_deadline
-from . import error_text, plain, probe
+from .registry import error_text, plain, probe
 
 _native_id = threading.get_native_id  # bound before any learner code runs
 HOLD = 2.0  # a held thread waits at most this long for the judge

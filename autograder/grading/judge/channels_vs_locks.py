@@ -19,7 +19,7 @@ from ...exercises.channels_vs_locks import (EXIT_DEADLINE, MECHANISMS, QUEUE_PUT
                                             WAITGROUP_DONE, WAITGROUP_WAIT, WIND_DOWN,
                                             CallRecord, Mechanism, _expect_each_index_once)
 from ...exercises.harness import CALL_DEADLINE, CheckFailed, plural
-from . import expect, judge
+from .registry import expect, judge
 from .subject import Rejected, Subject
 
 

@@ -11,7 +11,7 @@ import secrets
 import time
 
 from ...exercises.leaky_consumer import EXIT_DEADLINE, expected_offsets
-from . import expect, judge
+from .registry import expect, judge
 from .subject import Rejected, Subject
 
 PLAIN_TYPES = {"NoneType", "bool", "int", "float", "complex", "str", "bytes"}

@@ -26,7 +26,7 @@ from ...exercises.socket_reader import (IDLE_WINDOW, LATE_GRACE, POLL_WAKEUPS, R
 from ...sockets.activity import (_MACHINE, _READINESS, _READS, CONFIRMATIONS, Activity,
                                  spinning)
 from ...sockets.peer import Peer, PeerView, connected_pair
-from . import expect, judge
+from .registry import expect, judge
 from .subject import Rejected, Subject
 
 TRIES_WHEN_TOO_SLOW = 3

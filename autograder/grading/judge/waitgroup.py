@@ -23,7 +23,7 @@ from ...exercises.race_probe import seeded_rounds
 from ...exercises.waitgroup import (AT_ONCE, EXIT_DEADLINE, LOST_UPDATE, RACE_STARTUP,
                                     SEQUENCES, SETTLE, WAITER_TIMEOUT, _left_behind,
                                     _race_verdict, random_sequence)
-from . import expect, judge
+from .registry import expect, judge
 from .subject import Rejected, Subject
 
 TOO_SOON = 0.8  # wait(timeout) that gives up before this share of timeout did not wait
