@@ -39,7 +39,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from importlib import metadata
 from pathlib import Path
 
@@ -442,7 +442,7 @@ def run(quick: bool, only: list[str] | None = None, scratch: Path | None = None)
     sizes = Sizes(quick)
     only = only or list(SECTIONS)
     results: dict = {"mode": "quick" if quick else "full",
-                     "measured": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                     "measured": datetime.now(UTC).isoformat(timespec="seconds")}
     facts = machine()
     results.update({k: facts[k] for k in ("cores", "python", "nbgrader", "jupyterlab")})
     results["machine"] = facts

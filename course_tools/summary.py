@@ -399,7 +399,8 @@ def render_html(report: Report) -> str:
                    f"<img alt='score distribution of {e(exercise.key)}' "
                    f"src='data:image/png;base64,{png}'><div>"
                    f"<h3>{e(exercise.key)}</h3><p>{len(scores)} graded, mean {mean} of "
-                   f"{exercise.max_score:g}; full marks {sum(s == exercise.max_score for s in scores)}"
+                   f"{exercise.max_score:g}; full marks "
+                   f"{sum(s == exercise.max_score for s in scores)}"
                    f", zero {sum(s == 0 for s in scores)}.</p>")
         if failures:
             out.append("<table><tr><th>most common failure messages</th><th>how many</th>"

@@ -31,7 +31,8 @@ import signal
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterable, Iterator
 
 import psutil
 
@@ -116,7 +117,7 @@ class Supervisor:
         self.workers: list[_Worker] = []
         self.replaced = 0  # workers lost and started again
 
-    def __enter__(self) -> "Supervisor":
+    def __enter__(self) -> Supervisor:
         return self
 
     def __exit__(self, *exc) -> None:

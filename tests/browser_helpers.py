@@ -27,7 +27,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import pytest
 
@@ -91,7 +92,7 @@ class JupyterLab:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def start(cls, root_dir: Path, state_dir: Path, timeout: float = 60.0) -> "JupyterLab":
+    def start(cls, root_dir: Path, state_dir: Path, timeout: float = 60.0) -> JupyterLab:
         """Start the server with ``root_dir`` as its root and working directory.
 
         ``state_dir`` holds the server's own files (settings, workspaces,

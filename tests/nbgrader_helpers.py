@@ -32,7 +32,7 @@ class Course:
     root: Path
 
     @classmethod
-    def create(cls, where: Path, *lessons: str, extra_config: str = "") -> "Course":
+    def create(cls, where: Path, *lessons: str, extra_config: str = "") -> Course:
         """A course with ``lessons`` generated; ``extra_config`` is appended to
         the course's nbgrader_config.py (shorter timeouts for tests, say)."""
         root = where / "course"
@@ -114,7 +114,7 @@ class GradedLesson:
     @classmethod
     def grade(cls, where: Path, lesson: str,
               mistakes: dict[str, tuple[dict[str, str], frozenset[str] | str]],
-              variants: dict[str, dict[str, str]] | None = None) -> "GradedLesson":
+              variants: dict[str, dict[str, str]] | None = None) -> GradedLesson:
         course = Course.create(where, lesson)
         course.submit_reference("reference", lesson)
         course.submit("untouched", lesson)

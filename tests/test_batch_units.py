@@ -95,7 +95,8 @@ def _autograded(tmp_path: Path) -> Path:
         "traceback": ["\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel before timeout"]})]
     notebook.cells = [answer, _test_cell("test_consumer_exit", [
         {"output_type": "stream", "name": "stdout",
-         "text": "\N{CROSS MARK} consumer_exit: not yet.\nconsumer did not return after it received 0.\n"},
+         "text": "\N{CROSS MARK} consumer_exit: not yet.\n"
+                 "consumer did not return after it received 0.\n"},
         {"output_type": "error", "ename": "CheckFailed",
          "evalue": "consumer_exit: consumer did not return after it received 0.",
          "traceback": []}]), _test_cell("test_run_session", [

@@ -156,4 +156,5 @@ threading.Thread(target=lambda: [(_probes.PROBES.__setitem__("run_with_waitgroup
                                   __import__("time").sleep(0.001))
                                  for _ in range(20000)], daemon=True).start()
 """
-    rejected(judge_says(forger, "run_with_waitgroup", tmp_path))  # whichever probe ran: nothing earned
+    # Whichever probe ran, nothing is earned.
+    rejected(judge_says(forger, "run_with_waitgroup", tmp_path))

@@ -29,7 +29,8 @@ import time
 from collections import Counter
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from ..threads import Baseline, describe_threads
 from ..threads.census import real_is_alive

@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 import traceback
 import types
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from ..threads import DeadlineExceeded, call_with_deadline
 from ..threads.census import real_is_alive

@@ -7,7 +7,8 @@ import queue
 import random
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from ..threads import Baseline, LeakError, describe_threads
 from ..threads.leaks import census_notes

@@ -34,7 +34,8 @@ import threading
 import time
 import types
 from types import CodeType, FrameType
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 
 
@@ -238,7 +239,7 @@ def methods_code(cls: type) -> frozenset[CodeType]:
 
 
 class _Adder(threading.Thread):
-    def __init__(self, work: Callable[["_Adder"], None], index: int, rounds: int) -> None:
+    def __init__(self, work: Callable[[_Adder], None], index: int, rounds: int) -> None:
         super().__init__(name=f"adder {index + 1}", daemon=True)
         self.work = work
         self.rounds = rounds

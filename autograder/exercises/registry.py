@@ -8,7 +8,8 @@ function that checks them, returning a one-line summary or raising
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 Checker = Callable[[dict[str, Any], bool], str]
 

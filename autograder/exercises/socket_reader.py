@@ -15,7 +15,8 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from ..sockets import (Peer, PeerView, SocketHandle, activity_of, connected_pair,
                        describe_reader, spinning, wait_until_reader_waits, watch_thread)

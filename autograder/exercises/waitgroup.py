@@ -9,7 +9,8 @@ import sys
 import threading
 import time
 from types import CodeType, FrameType
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from ..lessons.waitgroup import WaitGroup as ReferenceWaitGroup
 from ..sockets import Peer, PeerView

@@ -239,7 +239,8 @@ class ResilientExecute(Execute):
     # --- output, capped as it arrives ------------------------------------------
 
     def output(self, outs, msg, display_id, cell_index):
-        if msg.get("msg_type") in ("stream", "display_data", "execute_result", "update_display_data"):
+        if msg.get("msg_type") in ("stream", "display_data", "execute_result",
+                                   "update_display_data"):
             self._output_bytes += len(json.dumps(msg.get("content", {}), default=str))
             if self._output_bytes > self.max_output_bytes:
                 if not self._output_capped:

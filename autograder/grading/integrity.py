@@ -52,7 +52,7 @@ class Snapshot:
     path_hooks: list = field(default_factory=list)
 
     @classmethod
-    def take(cls, also: tuple[str, ...] = ()) -> "Snapshot":
+    def take(cls, also: tuple[str, ...] = ()) -> Snapshot:
         """``also``: more modules to cover (the re-check covers itself, ``__main__``)."""
         snap = cls(meta_path=list(sys.meta_path), path_hooks=list(sys.path_hooks))
         for name in protected_module_names(also):

@@ -41,7 +41,7 @@ class Watchdog:
         self._thread = threading.Thread(target=self._watch, name=f"watchdog {pid}",
                                         daemon=True)
 
-    def start(self) -> "Watchdog":
+    def start(self) -> Watchdog:
         self._thread.start()
         return self
 

@@ -23,7 +23,8 @@ import timeit
 import tokenize
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from . import live_demos_enabled
 from .waitgroup import WaitGroup  # the course's own; the notebook imports it from here

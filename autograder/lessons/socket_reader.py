@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from ..sockets import SocketHandle, activity_of, connected_pair, wait_until_reader_waits
 from ..sockets.peer import LOOPBACK

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from ..exercises.channels_vs_locks import (MECHANISMS, QUEUE_PUT, WAITGROUP_DONE,
                                            WAITGROUP_WAIT, CallRecord, _replaced, _watching)

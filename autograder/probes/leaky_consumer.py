@@ -11,7 +11,8 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from ..exercises.harness import CALL_DEADLINE, Worker
 from ..exercises.leaky_consumer import (EXIT_DEADLINE, _consumer_swapped, _drain,

@@ -15,7 +15,8 @@ from __future__ import annotations
 import queue
 import socket
 import threading
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from ..exercises.harness import CALL_DEADLINE, Worker
 from ..exercises.socket_reader import ExitQueue

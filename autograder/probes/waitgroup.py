@@ -14,7 +14,8 @@ import queue
 import socket
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from ..exercises.harness import CALL_DEADLINE, Worker, isolated
 from ..exercises.race_probe import Unavailable, race_request, run_probe

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ctypes
 import sys
 import threading
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from .census import LiveThread, mark_own, real_is_alive, real_join
 from .locations import stack_of

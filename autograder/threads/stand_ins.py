@@ -11,7 +11,8 @@ adds its own words ("the check's consumer, cleaning up for 20 ms").
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from typing import TypeVar
+from collections.abc import Callable
 
 from .locations import Location
 

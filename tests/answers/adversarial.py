@@ -8,7 +8,7 @@ incident the grading must record (or None).
 
 import inspect
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import nbformat
 

@@ -40,7 +40,7 @@ def recv_slow_polling(conn, exit_q):
     while True:
         try:
             data = conn.recv(1024)
-        except socket.timeout:
+        except TimeoutError:
             continue
         except OSError:
             break

@@ -181,11 +181,12 @@ def _stubborn_case(subject: Subject) -> None:
     _, returned = subject.resume("stop_stubborn")
     took = time.monotonic() - began
     subject.resume("stop_stubborn")
-    expect(returned.get("raised") == "TimeoutError",
+    raised = returned.get("raised")
+    did = ("did not return" if raised == "hung" else f"raised {raised}" if raised
+           else "returned")
+    expect(raised == "TimeoutError",
            f"With a worker that ignores STOP, stop_consumers(..., timeout="
-           f"{STUBBORN_TIMEOUT}) should raise TimeoutError; it "
-           + ("did not return." if returned.get("raised") == "hung" else
-              f"{'raised ' + str(returned.get('raised')) if returned.get('raised') else 'returned'}."))
+           f"{STUBBORN_TIMEOUT}) should raise TimeoutError; it {did}.")
     expect(took < STUBBORN_TIMEOUT + 0.5,
            f"stop_consumers(..., timeout={STUBBORN_TIMEOUT}) gave up only after {took:.2f} s.")
     expect("ignores-STOP" in str(returned.get("message", "")),

@@ -63,7 +63,7 @@ class Subject:
             self.channel.settimeout(left)
             try:
                 chunk = self.channel.recv(65536)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError as error:
                 raise SubjectGone(f"the re-check process is gone ({error})") from None
