@@ -40,7 +40,9 @@ KILLED = "grader killed"
 STOPPED = "grader stopped"
 TIMEOUT = "job timeout"
 ERROR = "grading error"  # the task itself raised: reported, never retried
-DEFAULT_JOB_TIMEOUT = 600.0  # seconds; a right notebook takes 10-20 s, a cell at most 30 s
+# Seconds: above all the limits inside one job (the notebook 90 s, its re-check 90 s,
+# nbgrader around them), so it only ever catches a job that stalled outside them.
+DEFAULT_JOB_TIMEOUT = 300.0
 STOPPED_GRACE = 2.0  # seconds a busy worker may be seen stopped before its job is lost
 DEATHS_BEFORE_LOST = 2  # a job whose worker dies this often (each time a fresh one) is lost
 STARTUP_FAILURES = 3  # workers dying in a row before they are ready: the tool is broken

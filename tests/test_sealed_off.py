@@ -47,25 +47,58 @@ def leftovers() -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory, monkeypatch_module):
-    monkeypatch_module.delenv(sandbox.UNSAFE_VARIABLE, raising=False)
-    course = Course.create(tmp_path_factory.mktemp("sealed"), LESSON, extra_config=(
-        "c.Execute.timeout = 10\n"
-        "c.ResilientExecute.interrupt_grace = 2\n"
-        "c.ResilientExecute.notebook_timeout = 25\n"
-        "c.VerifyOutsideKernel.cell_timeout = 10\n"
-        "c.VerifyOutsideKernel.total_timeout = 25\n"))
+# Shorter limits than the course's: the same mechanisms, less waiting.
+SHORTER = ("c.Execute.timeout = 10\n"
+           "c.ResilientExecute.interrupt_grace = 2\n"
+           "c.ResilientExecute.notebook_timeout = 25\n"
+           "c.VerifyOutsideKernel.cell_timeout = 10\n"
+           "c.VerifyOutsideKernel.total_timeout = 25\n")
+
+
+def class_with(where: Path, corpus: dict) -> tuple[Course, dict[str, str]]:
+    """A course: a right submission, the corpus's, another right one, in that order."""
+    course = Course.create(where, LESSON, extra_config=SHORTER)
     course.submit_reference(BEFORE, LESSON)
     names = {}
-    for number, (name, hostile) in enumerate(sorted(CORPUS.items())):
+    for number, (name, hostile) in enumerate(sorted(corpus.items())):
         student = f"sealed{number:02d}"
         course.submit(student, LESSON, hostile_answers(hostile), edit=hostile_edit(hostile))
         names[student] = name
     course.submit_reference(AFTER, LESSON)
+    return course, names
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, monkeypatch_module):
+    monkeypatch_module.delenv(sandbox.UNSAFE_VARIABLE, raising=False)
+    course, names = class_with(tmp_path_factory.mktemp("sealed"), CORPUS)
     before = grader_fingerprint()
     done = course.batch_grade(LESSON)
     return course, names, done, before
+
+
+# The same attacks through plain `nbgrader autograde`, one notebook after another.
+AUTOGRADED = ("writes the gradebook", "rewrites the grader on disk", "kills its grader",
+              "wraps json.dumps, which carries the verdicts")
+
+
+@pytest.fixture(scope="module")
+def autograded(tmp_path_factory, monkeypatch_module):
+    monkeypatch_module.delenv(sandbox.UNSAFE_VARIABLE, raising=False)
+    course, names = class_with(tmp_path_factory.mktemp("autograde"),
+                               {name: CORPUS[name] for name in AUTOGRADED})
+    before = grader_fingerprint()
+    done = course.autograde(LESSON)
+    return course, names, done, before
+
+
+def test_plain_nbgrader_autograde_gives_each_what_it_earns_and_harms_nobody(autograded):
+    course, names, done, before = autograded
+    assert done.returncode == 0, done.stderr[-3000:]
+    for student, name in names.items():
+        assert course.scores(student, LESSON) == CORPUS[name].scores, name
+    assert course.scores(BEFORE, LESSON) == FULL == course.scores(AFTER, LESSON)
+    assert grader_fingerprint() == before
 
 
 @pytest.fixture(scope="module")
