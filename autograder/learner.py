@@ -20,7 +20,8 @@ def check(name: str, *, hidden: bool = False, answers: dict[str, Any] | None = N
     The answer's functions are looked up in the caller's namespace (the
     notebook), or in ``answers`` when given.
     Prints the verdict; raises ``CheckFailed`` (an AssertionError) on failure.
-    ``hidden=True`` runs the extra cases used for grading.
+    ``hidden=True`` runs only the cases kept for grading (a graded test cell runs
+    the visible ones first, then these: each case runs once).
     """
     __tracebackhide__ = True
     if name not in EXERCISES:

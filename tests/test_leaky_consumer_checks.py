@@ -74,7 +74,8 @@ def test_an_unknown_exercise_is_a_clear_error():
 def test_correct_answers_written_differently_pass(variant):
     grade_id, source = RIGHT[variant]
     answers = reference_namespace(**{grade_id: source})
-    check(CHECKS[f"test_{grade_id}"], hidden=True, answers=answers)
+    for hidden in (False, True):  # as a test cell runs them: visible cases, then hidden
+        check(CHECKS[f"test_{grade_id}"], hidden=hidden, answers=answers)
 
 
 def test_the_literal_port_hears_every_cause_in_words_it_knows(capsys):

@@ -230,14 +230,15 @@ def check_local_close(answers: dict[str, Any], hidden: bool) -> str:
     socket_recv, stop_receiver = answers["socket_recv"], answers["stop_receiver"]
     rounds: list[tuple[list[bytes], float | None]] = [([b"HTTP/1.0 200 OK\r\n"], None)]
     if hidden:
-        rounds += [([bytes([i]) * 1000 for i in range(1, 30)], 0.5), ([], 2.0)]
+        rounds = [([bytes([i]) * 1000 for i in range(1, 30)], 0.5), ([], 2.0)]
     cases, took = [], []
     for greeting, timeout in rounds:
         case, seconds = retry_when_too_slow(lambda: _local_close_case(
             socket_recv, stop_receiver, greeting, timeout))
         cases.append(case)
         took.append(seconds)
-    _no_report_case(stop_receiver)
+    if not hidden:
+        _no_report_case(stop_receiver)
     return _summary(
         f"stop_receiver woke the blocked reader and returned \"exit\" in "
         f"{max(took) * 1000:.1f} ms; the socket was released, the peer saw end-of-stream, "
@@ -333,7 +334,7 @@ def check_peer_close(answers: dict[str, Any], hidden: bool) -> str:
     socket_recv, stop_receiver = answers["socket_recv"], answers["stop_receiver"]
     rounds: list[tuple[str, list[bytes]]] = [("close", [b"hello"]), ("reset", [b"hello"])]
     if hidden:
-        rounds += [("close", [b"x" * 5000] * 8), ("reset", []), ("close", [])]
+        rounds = [("close", [b"x" * 5000] * 8), ("reset", []), ("close", [])]
     cases, took = [], {}
     for how, greeting in rounds:
         case, seconds = retry_when_too_slow(lambda: _peer_close_case(
