@@ -2,13 +2,10 @@
 cell here "passed in the kernel" (no error output), so what the judge decides
 is all that stands. Run through the real sealed-off subject process."""
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.grading.incidents import incidents
 from autograder.grading.judge import JUDGES, exercises_checked
-from autograder.grading.verify import VerifyOutsideKernel
+from judge_helpers import judged
 
 RIGHT_CONSUMER = """
 def consumer(ch, out):
@@ -40,21 +37,6 @@ def run_session(words):
     stop_all()
     return counts
 """
-
-
-def notebook(answer: str, test: str) -> nbformat.NotebookNode:
-    answer_cell = new_code_cell(answer, metadata={"nbgrader": {
-        "grade_id": "answer", "solution": True, "grade": False, "locked": False}})
-    test_cell = new_code_cell(test, metadata={"nbgrader": {
-        "grade_id": "test", "solution": False, "grade": True, "points": 1, "locked": True}})
-    return new_notebook(cells=[answer_cell, test_cell])
-
-
-def judged(answer: str, test: str, tmp_path) -> tuple[list, list]:
-    nb = notebook(answer, test)
-    VerifyOutsideKernel(total_timeout=60).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
-    errors = [out for out in nb.cells[1].outputs if out.output_type == "error"]
-    return errors, incidents(nb)
 
 
 def test_the_exercises_a_test_cell_checks_are_read_from_its_source():

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import inspect
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 import autograder  # noqa: F401  (installs the thread-start hook first)
 from autograder.exercises import EXERCISES, CheckFailed
 from autograder.grading.judge import JUDGES
-from autograder.grading.verify import VerifyOutsideKernel
+from judge_helpers import judge_all, notebook
 
 from answers import load
 from answers import socket_reader_reference as reference
@@ -45,34 +43,24 @@ SHUT_RD_ONLY = REFERENCE.replace("conn.shutdown(socket.SHUT_RDWR)",
                                  "conn.shutdown(socket.SHUT_RD)")
 
 
-def notebook(answer: str, tests: tuple[str, ...]) -> nbformat.NotebookNode:
-    cells = [new_code_cell(answer, metadata={"nbgrader": {
-        "grade_id": "socket_shutdown", "solution": True, "grade": False, "locked": False}})]
-    for name in tests:
-        cells.append(new_code_cell(
-            f'from autograder import check\ncheck("{name}")\ncheck("{name}", hidden=True)\n',
-            metadata={"nbgrader": {"grade_id": f"test_{name}", "solution": False,
-                                   "grade": True, "points": 1, "locked": True}}))
-    return new_notebook(cells=cells)
-
-
 def judged(answer: str, tmp_path, tests: tuple[str, ...] = TESTS) -> dict[str, str | None]:
     """Each test's verdict by the judge: None when confirmed, else its message."""
-    nb = notebook(answer, tests)
-    VerifyOutsideKernel(total_timeout=90).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    nb = notebook(answer, *(f'from autograder import check\ncheck("{name}")\n'
+                            f'check("{name}", hidden=True)\n' for name in tests),
+                  grade_id="socket_shutdown")
     verdicts = {}
-    for name, cell in zip(tests, nb.cells[1:]):
-        errors = [out for out in cell.outputs if out.output_type == "error"]
+    for name, errors in zip(tests, judge_all(nb, tmp_path)):
         assert len(errors) <= 1
         verdicts[name] = errors[0].evalue if errors else None
     return verdicts
 
 
 def in_kernel(answers: dict) -> dict[str, str | None]:
-    """The in-kernel check's verdicts (hidden cases included): None when it passes."""
+    """The in-kernel check's verdicts (visible, then hidden cases): None when it passes."""
     verdicts = {}
     for name in TESTS:
         try:
+            EXERCISES[name].run(answers, False)
             EXERCISES[name].run(answers, True)
             verdicts[name] = None
         except CheckFailed as failure:
@@ -224,7 +212,9 @@ def stop_receiver(conn, exit_q, timeout=1.0):
 
 @pytest.mark.parametrize("forgery,phrase", [
     (PATCHES_THE_HARNESS, "never waits while no data comes"),
-    (FAKE_PROBE, "is not waiting for data on conn"),
+    # The subject serves probes from a copy of the register made before any learner
+    # code ran: the real probe answers, and the wrong answer behind it earns nothing.
+    (FAKE_PROBE, ""),
 ], ids=["harness helpers patched", "probe replaced with made-up data"])
 def test_a_forgery_is_rejected(tmp_path, forgery, phrase):
     verdicts = judged(forgery, tmp_path)

@@ -7,7 +7,7 @@ import pytest
 from answers.waitgroup_wrong import GOOD_WAITGROUP, GOOD_RUN, NO_LOCK, RUN_NO_WAIT, WRONG
 from autograder.grading.judge import JUDGES
 from nbgrader_helpers import reference_answers
-from test_judge import judged
+from judge_helpers import FAKE_CHECK, judged, rejected
 
 LESSON = "03_waitgroup"
 SETUP = "import socket\nimport threading\nimport time\n"
@@ -64,10 +64,6 @@ def run_with_waitgroup(address, linger=0.2, timeout=1.0):
     reader.join(timeout)
 """
 
-FAKE_CHECK = """
-import autograder
-autograder.check = lambda *args, **kwargs: print("\\u2705 passed")
-"""
 
 
 def judge_says(answer: str, exercise: str, tmp_path, hidden: bool = False) -> list:
@@ -75,11 +71,6 @@ def judge_says(answer: str, exercise: str, tmp_path, hidden: bool = False) -> li
     errors, _ = judged(SETUP + answer, test, tmp_path)
     return errors
 
-
-def rejected(errors: list, *words: str) -> None:
-    assert [e.ename for e in errors] == ["NotConfirmed"], errors
-    for word in words:
-        assert word in errors[0].evalue, errors[0].evalue
 
 
 def test_both_exercises_have_a_judge():
