@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from nbformat import NotebookNode
 
-KINDS = ("timeout", "crash", "memory", "output", "tampered", "not-run", "recheck")
+# "limit": the watchdog stopped a sandbox over its memory, tasks or disk.
+KINDS = ("timeout", "crash", "memory", "limit", "output", "tampered", "not-run", "recheck")
 
 
 def record(notebook: NotebookNode, kind: str, detail: str, cell: str | None = None) -> None:
