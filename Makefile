@@ -1,6 +1,7 @@
 # The course's commands. Each is idempotent and quick when nothing changed.
 #   make lab        set up, then open the course in JupyterLab
-#   make test       set up, then run every test
+#   make test       set up, then lint and run every test
+#   make test-fast  lint and the tests that run no nbgrader and no browser
 #   make notebooks  regenerate notebooks/ (student versions) from text/ and source/
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -13,7 +14,7 @@ LESSONS := $(notdir $(wildcard text/*))
 SOURCES := $(foreach l,$(LESSONS),source/$(l)/$(l).ipynb)
 RELEASED := $(foreach l,$(LESSONS),notebooks/$(l)/$(l).ipynb)
 
-.PHONY: setup lab test notebooks clean
+.PHONY: setup lab test test-fast lint notebooks clean
 
 setup: $(STAMP)
 
@@ -30,8 +31,15 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: setup
 	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=$(CURDIR) notebooks/00_start_here/00_start_here.ipynb
 
-test: setup sandbox
+test: setup sandbox lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The loop to run while working: no real nbgrader runs, no browser.
+test-fast: setup lint
+	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
 
 # Grading runs learner code sealed off by bubblewrap; root installs it here,
 # anyone else is told how.
