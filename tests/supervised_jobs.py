@@ -20,7 +20,7 @@ def fake_grading(job: str, marker: str) -> str:
     if job == "leaves an orphan, then kills its parent":
         subprocess.Popen([sys.executable, "-c", f"import time; time.sleep(300)  # {marker}"],
                          start_new_session=True)  # out of the worker's group, as kernels are
-        time.sleep(1.0)  # long enough for the supervisor to see it
+        time.sleep(3.0)  # long enough for the supervisor to see it, even on a loaded machine
         os.kill(os.getpid(), signal.SIGKILL)
     if job == "stops its parent":
         os.kill(os.getpid(), signal.SIGSTOP)

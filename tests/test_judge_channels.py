@@ -72,7 +72,10 @@ def test_each_wrong_answer_is_rejected(tmp_path, mistake):
     _, source, _, words = WRONG[mistake]
     errors = judge_says(source, tmp_path, hidden=False)
     rejected(errors, "signal_done: ")
-    assert any(word in errors[0].evalue for word in words), errors[0].evalue
+    # A WaitGroup counted below zero also lets the call return early: which of
+    # the two the judge meets first is the scheduler's choice.
+    also = ["returned while"] if mistake == "waitgroup, done twice" else []
+    assert any(word in errors[0].evalue for word in words + also), errors[0].evalue
 
 
 def test_patching_the_checks_helpers_earns_nothing(tmp_path):
