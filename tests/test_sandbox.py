@@ -242,3 +242,30 @@ def _cmdline(pid: str) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_a_sealed_kernel_holds_no_descriptor_of_a_host_file(tmp_path):
+    """A descriptor inherited from the grader (its log as stderr, say) would
+    reach the host file whatever the sandbox hides."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from autograder.grading.execute import ResilientExecute
+
+    nb = new_notebook(cells=[new_code_cell(
+        "import os\nfor fd in sorted(os.listdir('/proc/self/fd')):\n"
+        "    try:\n        print(os.readlink(f'/proc/self/fd/{fd}'))\n"
+        "    except OSError:\n        pass\n")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    log = tmp_path / "grader.log"
+    with open(log, "a") as handle:
+        saved = os.dup(2)
+        os.dup2(handle.fileno(), 2)  # as the batch's workers do
+        try:
+            ResilientExecute(timeout=30).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    targets = "".join(out.get("text", "") for out in nb.cells[0].outputs).split()
+    assert targets, nb.cells[0].outputs
+    assert str(log) not in targets

@@ -21,8 +21,10 @@ import json
 import os
 import queue
 import shutil
+import subprocess
 import tempfile
 import time
+import weakref
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
@@ -76,6 +78,9 @@ class SandboxedKernelManager(AsyncKernelManager):
             # the grader can enter (0700): whatever the kernel puts there, a
             # set-uid file say, no other user of the machine can reach.
             self._outer = tempfile.mkdtemp(prefix="autograder-kernel-")
+            # Removed at shutdown, or else when this manager goes or the grader exits.
+            self._remove_folder = weakref.finalize(self, shutil.rmtree, self._outer,
+                                                   ignore_errors=True)
             self._private = os.path.join(self._outer, "sockets")
             os.mkdir(self._private, 0o700)
             self.transport, self.ip = "ipc", os.path.join(self._private, "kernel")
@@ -92,6 +97,10 @@ class SandboxedKernelManager(AsyncKernelManager):
                                private=(self._private,) if self._private else ())
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if self._sealed:
+            # A descriptor the kernel inherits reaches the host file behind it,
+            # whatever the sandbox hides: the batch's log, say. Give it none.
+            kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
         await super()._async_launch_kernel(kernel_cmd, **kw)
         self._watchdog = Watchdog(self.provisioner.pid, memory_mib=self.memory_mib,
                                   tasks=self.tasks, what="the kernel",
@@ -108,7 +117,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._watchdog.stop()
         await super()._async_cleanup_resources(restart=restart)
         if self._private and not restart:
-            shutil.rmtree(self._outer, ignore_errors=True)
+            self._remove_folder()
 
 
 class ResilientExecute(Execute):
