@@ -10,7 +10,6 @@ plain numbers and names.
 
 from __future__ import annotations
 
-import queue
 import threading
 from typing import Any
 from collections.abc import Iterator
@@ -19,10 +18,10 @@ from ..exercises.channels_vs_locks import (MECHANISMS, QUEUE_PUT, WAITGROUP_DONE
                                            WAITGROUP_WAIT, CallRecord, _replaced, _watching)
 from ..exercises.harness import CALL_DEADLINE, learner_error
 from ..threads import DeadlineExceeded, call_with_deadline
+from .held import Held
 from .registry import plain, probe
 
 _native_id = threading.get_native_id  # bound before any learner code runs
-HOLD = 2.0  # a held thread waits at most this long for the judge
 FUNCTIONS = {m.function for m in MECHANISMS}
 
 
@@ -35,14 +34,11 @@ def signal_case(namespace: dict, function: str, n: int) -> Iterator[dict]:
     answer = namespace[function]
     call = f"{function}({n})"
     record = CallRecord()
-    announced: queue.SimpleQueue = queue.SimpleQueue()
+    held_threads = Held()
     outcome: dict[str, Any] = {}
     runner: list[int] = []
 
-    def held(kind: str, data: Any) -> None:
-        seen = threading.Event()
-        announced.put((kind, data, seen))
-        seen.wait(HOLD)
+    held = held_threads.announce
 
     def gated(thread: threading.Thread) -> None:
         run = thread.run
@@ -84,13 +80,7 @@ def signal_case(namespace: dict, function: str, n: int) -> Iterator[dict]:
     while not runner and thread.is_alive():
         thread.join(0.001)
     yield {"caller": [thread.native_id] + runner}
-    while thread.is_alive() or not announced.empty():
-        try:
-            kind, data, seen = announced.get(timeout=0.005)
-        except queue.Empty:
-            continue
-        yield {kind: data}
-        seen.set()
+    yield from held_threads.relay(thread)
     return dict(outcome, **_counted(record, call))
 
 

@@ -21,11 +21,11 @@ from ..exercises.leaky_consumer import (EXIT_DEADLINE, _consumer_swapped, _drain
 from ..threads import DeadlineExceeded, call_with_deadline
 from ..threads.census import REAL_FUNCTIONS
 from ..threads.stand_ins import stand_in
+from .held import HOLD, Held
 from .registry import error_text, plain, probe
 
 _active_count = REAL_FUNCTIONS["threading.active_count"]
 _native_id = threading.get_native_id  # bound before any learner code runs
-HOLD = 2.0  # a held thread waits at most this long for the judge
 # The judge sees a thread's end in /proc a moment after join() returns (the OS
 # thread is torn down after Python is done with it). The probes' stand-ins
 # therefore clean up for longer than the in-kernel check's, so that an answer
@@ -90,15 +90,13 @@ def session_case(namespace: dict, words: list) -> Iterator[dict]:
     if (missing := _missing(namespace, "run_session")):
         return missing
     answer = namespace["run_session"]
-    announced: queue.SimpleQueue = queue.SimpleQueue()
+    held_threads = Held()
     queues: list[queue.Queue] = []
 
     @stand_in("the check's consumer")
     def consumer(ch: queue.Queue, out: list) -> None:
         queues.append(ch)
-        seen = threading.Event()
-        announced.put((_native_id(), seen))
-        seen.wait(HOLD)
+        held_threads.announce("started", [_native_id()])
         _lingering(reference_consumer)(ch, out)
 
     outcome: dict[str, Any] = {}
@@ -117,13 +115,7 @@ def session_case(namespace: dict, words: list) -> Iterator[dict]:
 
     caller = threading.Thread(target=call, name="session caller", daemon=True)
     caller.start()
-    while caller.is_alive() or not announced.empty():
-        try:
-            tid, seen = announced.get(timeout=0.005)
-        except queue.Empty:
-            continue
-        yield {"started": [tid]}
-        seen.set()
+    yield from held_threads.relay(caller)
     left = sum(len(_drain(ch)) for ch in {id(q): q for q in queues}.values())
     return dict(outcome, left=left)
 

@@ -22,9 +22,9 @@ from ..exercises.harness import CALL_DEADLINE, Worker
 from ..exercises.socket_reader import ExitQueue
 from ..threads import DeadlineExceeded, ask_to_stop, call_with_deadline
 from ..threads.census import real_is_alive, real_join
+from .held import HOLD
 from .registry import error_text, plain, probe
 
-HOLD = 2.0  # a held thread waits at most this long for the judge
 NEEDS = ("socket_recv", "stop_receiver")
 
 

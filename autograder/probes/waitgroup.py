@@ -10,7 +10,6 @@ server saw (end-of-stream or not) as plain data.
 from __future__ import annotations
 
 import functools
-import queue
 import socket
 import threading
 import time
@@ -24,10 +23,10 @@ from ..exercises.waitgroup import (AT_ONCE, EXIT_DEADLINE, FINISHING, RACE_START
 from ..sockets import Peer
 from ..sockets.peer import LOOPBACK
 from ..threads import DeadlineExceeded, call_with_deadline
+from .held import HOLD, Held
 from .registry import error_text, plain, probe
 
 _native_id = threading.get_native_id  # bound before any learner code runs
-HOLD = 2.0  # a held thread waits at most this long for the judge
 WIND_DOWN = 0.15  # the judge's WaitGroup returns from done() this long after zero
 
 
@@ -38,6 +37,12 @@ def _waitgroup(namespace: dict) -> tuple[Any, dict | None]:
     if not isinstance(WaitGroup, type):
         return None, {"not_class": repr(WaitGroup)[:100]}
     return WaitGroup, None
+
+
+def _fresh(namespace: dict) -> tuple[Any, dict | None]:
+    """A new WaitGroup of the learner's class, or what stopped the probe making one."""
+    WaitGroup, problem = _waitgroup(namespace)
+    return (None, problem) if problem else _new(WaitGroup)
 
 
 def _new(WaitGroup: type) -> tuple[Any, dict | None]:
@@ -79,12 +84,9 @@ def _quietly(wg: Any, *ops: list) -> None:
 def ops_case(namespace: dict, ops: list) -> dict:
     """``ops`` (``["add", d]``, ``["done", -1]``, ``["wait", timeout]``) on one
     new WaitGroup, each call's outcome; stops at the first call that hangs."""
-    WaitGroup, problem = _waitgroup(namespace)
+    wg, problem = _fresh(namespace)
     if problem:
         return problem
-    wg, made = _new(WaitGroup)
-    if made:
-        return made
     results = []
     for op in ops:
         results.append(_op(wg, op))
@@ -97,12 +99,9 @@ def ops_case(namespace: dict, ops: list) -> dict:
 @probe("waitgroup_gives_up")
 def gives_up_case(namespace: dict, timeout: float) -> Iterator[dict]:
     """wait(timeout) with the counter at 1: the judge times it from the step."""
-    WaitGroup, problem = _waitgroup(namespace)
+    wg, problem = _fresh(namespace)
     if problem:
         return problem
-    wg, made = _new(WaitGroup)
-    if made:
-        return made
     added = _op(wg, ["add", 1])
     if "returned" not in added:
         return {"added": added}
@@ -118,12 +117,9 @@ def waiters_case(namespace: dict, waiters: int, start: int, steps: list) -> Iter
     """``waiters`` threads wait(WAITER_TIMEOUT) while the judge takes the
     counter from ``start`` by ``steps``, one step per resume; each waiter's
     thread ends when its wait returns, for the judge to see in /proc."""
-    WaitGroup, problem = _waitgroup(namespace)
+    wg, problem = _fresh(namespace)
     if problem:
         return problem
-    wg, made = _new(WaitGroup)
-    if made:
-        return made
     added = _op(wg, ["add", start])
     if "returned" not in added:
         return {"added": added}
@@ -213,7 +209,7 @@ def run_case(namespace: dict, linger: float | None, timeout: float | None,
     """
     if "run_with_waitgroup" not in namespace or not callable(namespace["run_with_waitgroup"]):
         return {"missing": ["run_with_waitgroup"]}
-    announced: queue.SimpleQueue = queue.SimpleQueue()
+    held_threads = Held()
     release = threading.Event()
     held = release if never_finishes else None
     Base, created = observed_waitgroup(finishing=0.0 if never_finishes else FINISHING,
@@ -222,9 +218,7 @@ def run_case(namespace: dict, linger: float | None, timeout: float | None,
     class WaitGroup(Base):  # type: ignore[misc,valid-type]
         def add(self, delta: int = 1) -> None:
             if delta < 0 and not never_finishes:
-                seen = threading.Event()
-                announced.put(("reader", _native_id(), seen))
-                seen.wait(HOLD)
+                held_threads.announce("reader", _native_id())
             super().add(delta)
 
     func = isolated(namespace["run_with_waitgroup"], WaitGroup=WaitGroup)
@@ -238,10 +232,7 @@ def run_case(namespace: dict, linger: float | None, timeout: float | None,
     runner: list[int] = []
 
     def at_return() -> None:
-        seen = threading.Event()
-        counters = [wg.counter for wg in created]
-        announced.put(("returned", counters, seen))
-        seen.wait(HOLD)
+        held_threads.announce("returned", [wg.counter for wg in created])
 
     with socket.create_server((LOOPBACK, 0)) as listener:
         address = listener.getsockname()
@@ -264,13 +255,7 @@ def run_case(namespace: dict, linger: float | None, timeout: float | None,
         while not runner and caller.is_alive():
             time.sleep(0.001)
         yield {"caller": [caller.native_id] + runner}
-        while caller.is_alive() or not announced.empty():
-            try:
-                kind, data, seen = announced.get(timeout=0.005)
-            except queue.Empty:
-                continue
-            yield {kind: data}
-            seen.set()
+        yield from held_threads.relay(caller)
         caller.join()
         release.set()
         if outcome.get("raised") is not None:

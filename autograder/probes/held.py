@@ -1,0 +1,39 @@
+"""Learner threads held until the judge has seen them, one step at a time.
+
+A probe cannot know in advance which threads the learner's code will start
+or when it returns; the judge must see each such moment in ``/proc`` while it
+lasts. So the thread it happens in stops and announces itself here, and the
+probe's generator relays each announcement to the judge as a step: the
+thread goes on when the judge resumes the probe (or after ``HOLD`` seconds,
+should the judge never look).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+HOLD = 2.0  # a held thread waits at most this long for the judge
+
+
+class Held:
+    def __init__(self) -> None:
+        self._waiting: queue.SimpleQueue = queue.SimpleQueue()
+
+    def announce(self, kind: str, data: Any) -> None:
+        """From the thread to be seen: say ``{kind: data}``, wait for the judge."""
+        seen = threading.Event()
+        self._waiting.put((kind, data, seen))
+        seen.wait(HOLD)
+
+    def relay(self, caller: threading.Thread) -> Iterator[dict]:
+        """Steps for the judge, one per announcement, while ``caller`` runs."""
+        while caller.is_alive() or not self._waiting.empty():
+            try:
+                kind, data, seen = self._waiting.get(timeout=0.005)
+            except queue.Empty:
+                continue
+            yield {kind: data}
+            seen.set()
