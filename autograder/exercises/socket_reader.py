@@ -200,12 +200,19 @@ def _expect_released(case: ReaderCase, call: str) -> None:
 
 def _expect_end_of_stream(case: ReaderCase, call: str, within: float) -> None:
     __tracebackhide__ = True
-    seen = case.peer.watch(within)
-    expect(seen is PeerView.END_OF_STREAM,
-           f"After {call}, the peer saw {seen.value}, where it should have seen an "
-           "orderly end-of-stream (its recv returning b\"\"). "
-           + ("A reset means the socket was aborted: was data left unread?"
-              if seen is PeerView.RESET else ""))
+    fault = end_of_stream_fault(call, case.peer.watch(within))
+    expect(fault is None, fault or "")
+
+
+def end_of_stream_fault(call: str, seen: PeerView) -> str | None:
+    """What the peer should have seen and did not; None when it saw end-of-stream.
+    The in-kernel check and the judge both ask this."""
+    if seen is PeerView.END_OF_STREAM:
+        return None
+    return (f"After {call}, the peer saw {seen.value}, where it should have seen an "
+            "orderly end-of-stream (its recv returning b\"\"). "
+            + ("A reset means the socket was aborted: was data left unread?"
+               if seen is PeerView.RESET else ""))
 
 
 def _clean_up(case: ReaderCase) -> None:

@@ -22,10 +22,11 @@ import time
 from dataclasses import dataclass
 
 from ...exercises.socket_reader import (IDLE_WINDOW, LATE_GRACE, POLL_WAKEUPS, READER,
-                                        SPIN_WINDOW, STOP_BOUND, WAKE_HINT)
+                                        SPIN_WINDOW, STOP_BOUND, WAKE_HINT,
+                                        end_of_stream_fault)
 from ...sockets.activity import (_MACHINE, _READINESS, _READS, CONFIRMATIONS, Activity,
                                  spinning)
-from ...sockets.peer import Peer, PeerView, connected_pair
+from ...sockets.peer import Peer, connected_pair
 from .registry import expect, judge
 from .subject import Rejected, Subject
 
@@ -353,12 +354,8 @@ def _local_close_case(subject: Subject, greeting: list[bytes], timeout: float | 
                f"{', '.join(map(str, still))} still reaches the socket). Close it once the "
                "reader is awake, so its descriptor is released; a file from conn.makefile() "
                "or a dup keeps it open until it is closed too.")
-        seen = case.peer.watch(STOP_BOUND)
-        expect(seen is PeerView.END_OF_STREAM,
-               f"After {call}, the peer saw {seen.value}, where it should have seen an "
-               "orderly end-of-stream (its recv returning b\"\"). "
-               + ("A reset means the socket was aborted: was data left unread?"
-                  if seen is PeerView.RESET else ""))
+        fault = end_of_stream_fault(call, case.peer.watch(STOP_BOUND))
+        expect(fault is None, fault or "")
         final = _finish(subject)
         _expect_one_report(final)
         expect(final.get("left") == [],

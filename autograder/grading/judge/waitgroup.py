@@ -22,7 +22,7 @@ from ...exercises.harness import CALL_DEADLINE, plural
 from ...exercises.race_probe import seeded_rounds
 from ...exercises.waitgroup import (AT_ONCE, EXIT_DEADLINE, LOST_UPDATE, RACE_STARTUP,
                                     SEQUENCES, SETTLE, WAITER_TIMEOUT, _left_behind,
-                                    _race_verdict, random_sequence)
+                                    _race_verdict, counter_step_fault, random_sequence)
 from .registry import expect, judge
 from .subject import Rejected, Subject
 
@@ -91,19 +91,13 @@ def _replay(subject: Subject, ops: list[list]) -> None:
             _judge_wait(got, count, arg, before, call)
             continue
         delta = -1 if kind == "done" else arg
-        if got.get("raised") == "ValueError":
-            expect(count + delta < 0,
-                   f"After {before}, {call} raised ValueError, but the counter goes from "
-                   f"{count} to {count + delta}, which is allowed.")
-            continue  # the counter must be unchanged; the next wait checks that
-        if "returned" not in got:
+        raised = got.get("raised") == "ValueError"
+        if not raised and "returned" not in got:
             _call_failed(got, before, call)
-        expect(count + delta >= 0,
-               f"After {before}, {call} took the counter from {count} to {count + delta} "
-               "without complaint. A WaitGroup's counter may never go below zero (Go "
-               "panics: \"sync: negative WaitGroup counter\"): raise ValueError, and "
-               "leave the counter as it was.")
-        count += delta
+        fault = counter_step_fault(count, delta, raised, before, call)
+        expect(fault is None, fault or "")
+        if not raised:  # else the counter must be unchanged; the next wait checks that
+            count += delta
 
 
 def _judge_wait(got: dict, count: int, timeout: Any, before: str, call: str) -> None:
