@@ -89,10 +89,29 @@ class Course:
             return {grade.name: grade.score for grade in submission.grades
                     if grade.auto_score is not None}
 
+    def reasons(self, student: str, lesson: str) -> dict[str, str]:
+        """What each failed test cell of the autograded notebook said: the
+        first line a reader of a failed test needs."""
+        return failed_cells(self.root / "autograded" / student / lesson / f"{lesson}.ipynb")
+
     def max_scores(self, lesson: str) -> dict[str, float]:
         with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
             notebook = gradebook.find_notebook(lesson, lesson)
             return {cell.name: cell.max_score for cell in notebook.grade_cells}
+
+
+def failed_cells(path: Path) -> dict[str, str]:
+    """grade_id -> the error text of each graded cell that failed in ``path``."""
+    if not path.exists():
+        return {}
+    failed = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        errors = [f"{out.ename}: {out.evalue}" for out in cell.get("outputs", [])
+                  if out.output_type == "error"]
+        if grade_id and errors:
+            failed[grade_id] = "\n".join(errors)[:2000]
+    return failed
 
 
 def with_reference(lesson: str, answers: dict[str, str]) -> dict[str, object]:
@@ -140,6 +159,9 @@ class GradedLesson:
     def scores(self, student: str) -> dict[str, float]:
         return self.tests(self.course.scores(student, self.lesson))
 
+    def reasons(self, student: str) -> dict[str, str]:
+        return self.course.reasons(student, self.lesson)
+
 
 class LessonGradingTests:
     """The end-to-end tests every lesson gets: subclass it as ``Test...`` with
@@ -149,7 +171,7 @@ class LessonGradingTests:
         assert graded.done.returncode == 0, graded.done.stderr[-3000:]
 
     def test_reference_gets_full_marks(self, graded):
-        assert graded.scores("reference") == graded.full() != {}
+        assert graded.scores("reference") == graded.full() != {}, graded.reasons("reference")
 
     def test_untouched_notebook_gets_zero(self, graded):
         assert set(graded.scores("untouched").values()) == {0}
@@ -158,8 +180,8 @@ class LessonGradingTests:
         for student, (mistake, lost) in graded.mistakes.items():
             expected = {test: 0 if test in lost else points
                         for test, points in graded.full().items()}
-            assert graded.scores(student) == expected, mistake
+            assert graded.scores(student) == expected, (mistake, graded.reasons(student))
 
     def test_right_answers_written_differently_get_full_marks(self, graded):
         for student, variant in graded.variants.items():
-            assert graded.scores(student) == graded.full(), variant
+            assert graded.scores(student) == graded.full(), (variant, graded.reasons(student))

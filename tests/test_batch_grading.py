@@ -24,6 +24,7 @@ import pytest
 from course_tools import demo_class
 from course_tools.batch import EXPORTS, LEDGER_NAME, all_grades
 from course_tools.nbgrader_cli import nbgrader, tool_env
+from nbgrader_helpers import failed_cells
 
 pytestmark = pytest.mark.slow
 LESSONS = ["03_waitgroup", "04_channels_vs_locks"]
@@ -44,6 +45,20 @@ def batch_command(course: Path, *args: str) -> list[str]:
 
 
 grades = all_grades  # every grade: (student, assignment) -> cell -> scores
+
+
+def assert_same_grades(course: Path, expected_course: Path, lessons: list[str] = LESSONS) -> None:
+    """The grades of ``course`` equal those of ``expected_course``; where they
+    differ, the message has what the failing test cells said in each."""
+    got, expected = grades(course), {key: cells for key, cells in grades(expected_course).items()
+                                     if key[1] in lessons}
+    differing = sorted(key for key in set(got) | set(expected) if got.get(key) != expected.get(key))
+    said = {f"{student}/{lesson}": {
+        "here": failed_cells(course / "autograded" / student / lesson / f"{lesson}.ipynb"),
+        "expected": failed_cells(
+            expected_course / "autograded" / student / lesson / f"{lesson}.ipynb")}
+        for student, lesson in differing}
+    assert got == expected, said
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +88,7 @@ def test_parallel_batch_gives_the_grades_sequential_nbgrader_gives(sequential, p
     assert done.returncode == 0, done.stderr[-3000:]
     expected = grades(sequential)
     assert len(expected) == len(list((course / "submitted").glob("*/*")))
-    assert grades(course) == expected
+    assert_same_grades(course, sequential)
 
 
 def test_the_batch_prints_tables_the_speed_up_and_the_paths(parallel):
@@ -178,6 +193,4 @@ def test_an_interrupted_or_killed_batch_goes_on_where_it_stopped(sequential, tmp
     for key, stamp in stamps.items():  # finished ones were not graded twice
         notebook = course / "autograded" / key / f"{key.split('/')[1]}.ipynb"
         assert notebook.stat().st_mtime_ns == stamp, key
-    expected = {key: cells for key, cells in grades(sequential).items()
-                if key[1] == "03_waitgroup"}
-    assert grades(course) == expected
+    assert_same_grades(course, sequential, ["03_waitgroup"])

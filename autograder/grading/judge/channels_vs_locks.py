@@ -60,8 +60,9 @@ def _signal_case(subject: Subject, mechanism: Mechanism, n: int) -> None:
             expect(data["worker"] not in own, f"{call}: a worker is the call's own thread.")
             workers += subject.started([data["worker"]], before, 1, "a worker")
         elif "returned" in data:  # the runner is held: the instant of return
-            running = [host for inner, host in subject.tasks().items()
-                       if inner not in before and inner not in own]
+            running = subject.still_running(
+                [host for inner, host in subject.tasks().items()
+                 if inner not in before and inner not in own])
         kind, data = subject.resume("signal_done")
     raised = data.get("raised")
     if raised == "hung":

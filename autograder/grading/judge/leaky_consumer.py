@@ -17,8 +17,8 @@ from .subject import Rejected, Subject
 PLAIN_TYPES = {"NoneType", "bool", "int", "float", "complex", "str", "bytes"}
 ODD_ITEMS = [0, None, "", False, 0.0, [], "STOP", "exit", -1]
 STUBBORN_TIMEOUT = 0.3
-# How long after join() returns a thread may still show in /proc (the OS tears
-# it down after Python is done); the probes' stand-ins linger 0.3 s longer.
+# The probes' stand-ins linger 0.3 s (probes.leaky_consumer.LINGER): the judge
+# can wait well past a joined thread's teardown.
 TEARDOWN = 0.1
 
 
@@ -96,7 +96,7 @@ def judge_run_session(subject: Subject, hidden: bool) -> None:
         while kind == "step":
             consumers += subject.started(data.get("started"), before, 1, "a consumer")
             kind, data = subject.resume("session")
-        running = subject.wait_gone(consumers, TEARDOWN)
+        running = subject.still_running(consumers, TEARDOWN)
         expect(not data.get("error"), f"{call} failed: {data.get('error')}")
         starts = len(expected_offsets(words))
         expect(len(consumers) == starts,
@@ -148,7 +148,7 @@ def _stop_case(subject: Subject, workers: int, items: int) -> None:
     pool = subject.started(step.get("started"), before, workers, "the workers")
     bystander = subject.started([step.get("bystander")], before, 1, "a bystander")
     _, returned = subject.resume("stop_consumers")
-    running = subject.wait_gone(pool, TEARDOWN)
+    running = subject.still_running(pool, TEARDOWN)
     bystander_alive = subject.alive(bystander[0])
     subject.resume("stop_consumers")
     _raised_nothing(returned, f"with {workers} workers that obey STOP")

@@ -16,6 +16,13 @@ import socket
 import time
 
 
+# join() returns once Python is done with a thread; the OS tears the thread down
+# a moment later, and until then /proc still lists it. The judge allows this
+# long before it counts a joined thread as still running; every probe's
+# stand-ins linger after their last line for longer than the grace it uses.
+TEARDOWN = 0.02
+
+
 class Rejected(Exception):
     """The judge does not confirm a test; the message says why, in plain words."""
 
@@ -160,6 +167,10 @@ class Subject:
             raise Rejected(f"{count} new thread{'s' if count != 1 else ''} should be running "
                            f"{what}; the judge sees {sum(f is not None for f in fresh)}.")
         return fresh  # type: ignore[return-value]
+
+    def still_running(self, host_tids: list[int], grace: float = TEARDOWN) -> list[int]:
+        """The threads still there once a joined thread would have been torn down."""
+        return self.wait_gone(host_tids, grace)
 
     def wait_gone(self, host_tids: list[int], seconds: float) -> list[int]:
         """Wait up to ``seconds`` for the threads to end; return those still alive."""

@@ -298,8 +298,8 @@ def _reader_finishes(subject: Subject, linger: float | None, timeout: float | No
                                        "the reader (it calls wg.done())")
         elif "returned" in data:  # the caller is held: this is the instant of return
             now = subject.tasks()
-            at_return = (data["returned"], [host for inner, host in now.items()
-                                            if inner not in before and inner not in own])
+            at_return = (data["returned"], subject.still_running(
+                [host for inner, host in now.items() if inner not in before and inner not in own]))
         kind, data = subject.resume("run_with_waitgroup")
     raised = data.get("raised")
     if raised == "TimeoutError":
