@@ -20,7 +20,7 @@ import time
 # a moment later, and until then /proc still lists it. The judge allows this
 # long before it counts a joined thread as still running; every probe's
 # stand-ins linger after their last line for longer than the grace it uses.
-TEARDOWN = 0.02
+TEARDOWN = 0.04
 
 
 class Rejected(Exception):
