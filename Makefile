@@ -3,6 +3,7 @@
 #   make test       set up, then lint and run every test
 #   make test-fast  lint and the tests that run no nbgrader and no browser
 #   make notebooks  regenerate notebooks/ (student versions) from text/ and source/
+#   make go-recordings  record the Go programs' output, for learners without Go
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -14,7 +15,7 @@ LESSONS := $(notdir $(wildcard text/*))
 SOURCES := $(foreach l,$(LESSONS),source/$(l)/$(l).ipynb)
 RELEASED := $(foreach l,$(LESSONS),notebooks/$(l)/$(l).ipynb)
 
-.PHONY: setup lab test test-fast lint notebooks clean
+.PHONY: setup lab test test-fast lint notebooks go-recordings clean
 
 setup: $(STAMP)
 
@@ -59,6 +60,9 @@ source/%.ipynb: text/%.md
 
 notebooks/%.ipynb: source/%.ipynb $(wildcard autograder/grading/*.py) nbgrader_config.py
 	$(BIN)/python -m course_tools.build_notebooks release $(firstword $(subst /, ,$*))
+
+go-recordings: notebooks
+	$(BIN)/python -m course_tools.go_recordings
 
 clean:
 	rm -rf $(VENV) gradebook.db .pytest_cache
