@@ -74,3 +74,12 @@ def test_the_signal_is_recognised_on_simple_queue_too(capsys):
     check("signal_done", answers=namespace(source.replace("queue.Queue()",
                                                           "queue.SimpleQueue()")))
     assert "signal_done: passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("mistake", ["queue, no join", "waitgroup, no join"])
+def test_a_worker_still_running_is_named_by_its_target_never_by_the_checks_code(mistake, capsys):
+    with pytest.raises(CheckFailed):
+        check("signal_done", answers=namespace(WRONG[mistake][1]))
+    printed = capsys.readouterr().out
+    assert "<locals>.worker()" in printed and "in the check's pause after your worker" in printed
+    assert "channels_vs_locks.py" not in printed and "WIND_DOWN" not in printed, printed

@@ -1,10 +1,20 @@
-"""Pins every runtime claim lesson 01 makes, using the same functions it runs."""
+"""Pins every runtime claim lesson 01 makes, running the same code it runs:
+the notebook's own cells where the proof is in the cell."""
 
+import queue
 import threading
+import time
 
 import pytest
 
 from autograder.lessons import leaky_consumer as demo
+from lesson_cells import run_cell
+
+LESSON = "01_leaky_consumer"
+
+
+def demo_cell(tag: str) -> dict:
+    return run_cell(LESSON, tag, queue=queue, threading=threading, time=time, demo=demo)
 
 
 def test_program_a_leaks_a_thread_per_word_and_cannot_exit():
@@ -16,10 +26,10 @@ def test_program_a_leaks_a_thread_per_word_and_cannot_exit():
 
 
 def test_zero_sent_as_data_stops_the_seed_consumer():
-    seen = demo.zero_as_data((5, 0, 7))
+    seen = demo_cell("demo-zero-as-data")
     assert seen["processed"] == [5]
-    assert seen["left in queue"] == [7]
-    assert seen["consumer alive"] is False
+    assert seen["left_in_queue"] == [7]
+    assert seen["seed"].is_alive() is False
 
 
 @pytest.fixture
@@ -35,24 +45,23 @@ def kernel_like_threads():
 
 def test_num_goroutine_minus_one_sends_a_surplus_that_kills_the_next_consumer(
         kernel_like_threads):
-    seen = demo.num_goroutine_minus_one(consumers=2)
-    assert seen["zeros sent"] == seen["active_count"] - 1 > 2
-    assert seen["zeros left over"] == seen["zeros sent"] - 2
-    assert seen["next consumer still running"] is False
+    seen = demo_cell("demo-surplus-zeros")
+    assert seen["active"] - 1 > 2
+    assert seen["surplus"] == seen["active"] - 1 - 2
+    assert seen["next_consumer"].is_alive() is False
 
 
 def test_demos_leave_no_thread_behind(kernel_like_threads):
     before = threading.active_count()
-    demo.num_goroutine_minus_one()
-    demo.zero_as_data()
-    demo.daemon_still_counts()
+    for tag in ("demo-surplus-zeros", "demo-zero-as-data", "demo-daemon-counts"):
+        assert demo_cell(tag)["ch"].empty()
     assert threading.active_count() == before
 
 
 def test_put_on_an_unbounded_queue_never_waits_for_a_receiver():
-    seen = demo.unbuffered_vs_queue()
-    assert seen["queue size after"] == 3
-    assert seen["maxsize=1: second put blocked"] is True
+    seen = demo_cell("demo-put-never-waits")
+    assert seen["unbounded"].qsize() == 3
+    assert seen["second_put_blocked"] is True
 
 
 def test_a_leaked_non_daemon_thread_keeps_python_from_exiting():
@@ -66,10 +75,13 @@ def test_a_leaked_daemon_thread_is_killed_without_its_clean_up():
     assert "consumer cleaned up" not in finished.stdout
 
 
-def test_a_daemon_thread_is_counted_like_any_other():
-    seen = demo.daemon_still_counts()
-    assert seen["with a daemon consumer"] == seen["active_count before"] + 1
-    assert seen["listed by threading.enumerate()"] and seen["stopped by a 0"]
+def test_a_daemon_thread_is_counted_like_any_other(capsys):
+    seen = demo_cell("demo-daemon-counts")
+    printed = capsys.readouterr().out
+    before = seen["before"]
+    assert f"before: {before} ; with a daemon consumer: {before + 1}" in printed, printed
+    assert "listed by threading.enumerate(): True" in printed
+    assert seen["daemon_consumer"].daemon and not seen["daemon_consumer"].is_alive()
 
 
 def test_program_b_port_re_reads_its_bound_as_go_does():

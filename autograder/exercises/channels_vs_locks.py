@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from ..threads import Baseline, describe_threads
 from ..threads.census import real_is_alive
 from ..threads.leaks import census_notes
+from ..threads.stand_ins import stand_in
 from .registry import exercise
 from .harness import call_answer, expect, learner_error, plural, running_at_return
 
@@ -81,13 +82,16 @@ def _watch_worker(thread: threading.Thread, record: CallRecord) -> None:
     """Record the worker's errors and joins; make it linger at the end."""
     run = thread.run
     join = thread.join
+    target = getattr(thread, "_target", None)
 
+    @stand_in("the check's pause after your worker returned")
     def watched_run() -> None:
         try:
             run()
         except BaseException as error:  # noqa: BLE001 - reported by the check
             record.errors.append((thread, error))
         finally:
+            thread._target = target  # run() deleted it; a report names it
             time.sleep(WIND_DOWN)  # still alive: its last line ran, the thread has not ended
 
     def recorded_join(timeout: float | None = None) -> None:

@@ -91,74 +91,6 @@ def plot_pile_up(result: PileUp):
     return figure
 
 
-# --- program B's stop rule, in this kernel --------------------------------------
-
-def zero_as_data(items: tuple = (5, 0, 7)) -> dict:
-    """Send real data that happens to be 0 to the seed's consumer."""
-    ch: queue.Queue = queue.Queue()
-    out: list = []
-    for item in items:
-        ch.put(item)
-    worker = threading.Thread(target=seed_consumer, args=(ch, out), name="seed consumer")
-    worker.start()
-    worker.join(1.0)
-    left = []
-    while not ch.empty():
-        left.append(ch.get_nowait())
-    return {"sent": list(items), "processed": out, "left in queue": left,
-            "consumer alive": worker.is_alive()}
-
-
-def num_goroutine_minus_one(consumers: int = 2) -> dict:
-    """The seed's exit rule in a process that runs other threads too.
-
-    It sends ``threading.active_count() - 1`` zeros, assuming every thread but
-    main is a consumer. The surplus stays in the queue and kills the next
-    consumer the moment it starts.
-    """
-    ch: queue.Queue = queue.Queue()
-    started = [threading.Thread(target=seed_consumer, args=(ch, []), name=f"consumer {i}")
-               for i in range(consumers)]
-    for worker in started:
-        worker.start()
-    active = threading.active_count()
-    for _ in range(active - 1):  # the seed's loop: NumGoroutine() - 1 zeros
-        ch.put(0)
-    for worker in started:
-        worker.join(1.0)
-    surplus = ch.qsize()
-    late = threading.Thread(target=seed_consumer, args=(ch, []), name="next consumer")
-    late.start()
-    late.join(0.5)
-    result = {"consumers": consumers, "active_count": active, "zeros sent": active - 1,
-              "zeros left over": surplus, "next consumer still running": late.is_alive()}
-    while not ch.empty():  # clean up: nothing of this demo outlives it
-        ch.get_nowait()
-    if late.is_alive():
-        ch.put(0)
-        late.join(1.0)
-    return result
-
-
-def unbuffered_vs_queue() -> dict:
-    """Go's unbuffered send waits for a receiver; Queue.put() does not."""
-    unbounded: queue.Queue = queue.Queue()
-    began = time.perf_counter()
-    for _ in range(3):
-        unbounded.put(0)  # no receiver anywhere, and still it returns
-    put_seconds = time.perf_counter() - began
-    bounded: queue.Queue = queue.Queue(maxsize=1)
-    bounded.put(0)
-    try:
-        bounded.put(0, timeout=0.2)
-        second_put_blocked = False
-    except queue.Full:
-        second_put_blocked = True
-    return {"puts with no receiver": 3, "queue size after": unbounded.qsize(),
-            "seconds for the three puts": put_seconds,
-            "maxsize=1: second put blocked": second_put_blocked}
-
-
 # --- daemon threads ---------------------------------------------------------------
 
 LEAKED_THREAD_PROGRAM = """
@@ -176,21 +108,6 @@ print("main is done")
 def exit_with_leaked_thread(daemon: bool, timeout: float = 3.0):
     """Let main finish while a consumer is still blocked; does the process exit?"""
     return run_python(LEAKED_THREAD_PROGRAM.format(daemon=daemon), timeout=timeout)
-
-
-def daemon_still_counts() -> dict:
-    """A daemon thread is as alive, and as counted, as any other."""
-    before = threading.active_count()
-    ch: queue.Queue = queue.Queue()
-    worker = threading.Thread(target=seed_consumer, args=(ch, []), daemon=True,
-                              name="daemon consumer")
-    worker.start()
-    during = threading.active_count()
-    listed = worker in threading.enumerate()
-    ch.put(0)  # clean up: stop it the proper way
-    worker.join(1.0)
-    return {"active_count before": before, "with a daemon consumer": during,
-            "listed by threading.enumerate()": listed, "stopped by a 0": not worker.is_alive()}
 
 
 # --- program B's bound, re-read as Go re-reads it ---------------------------------

@@ -4,19 +4,23 @@
     monitor            # displays itself; updates five times a second
 
 It counts from the same census the checks use (the threading registry
-cross-checked with the OS thread list) and leaves its own thread out.
+cross-checked with the OS thread list) and leaves its own thread out. A line
+under the numbers shows the Python thread count over the last minute, so a
+pile-up and its fall are seen, not only read.
 """
 
 from __future__ import annotations
 
 import html
 import threading
+from collections import deque
 
 from ..threads import census
 from ..threads.census import mark_own
 from . import live_demos_enabled
 
 REFRESH_SECONDS = 0.2
+HISTORY_SECONDS = 60
 
 
 def census_counts() -> dict[str, int | None]:
@@ -42,9 +46,10 @@ class ThreadMonitor:
         self.os = widgets.IntText(description="OS threads", disabled=True, style=wide)
         self.extra = widgets.IntText(description="since opened", disabled=True, style=wide)
         self.names = widgets.HTML()
+        self.line = widgets.HTML()
         self.widget = widgets.VBox([widgets.HBox([self.python, self.os, self.extra]),
-                                    self.names])
-        self.history: list[int] = []
+                                    self.line, self.names])
+        self.history: deque[int] = deque(maxlen=round(HISTORY_SECONDS / refresh))
         self._stop = threading.Event()
         self.update()
         self._thread = None
@@ -59,6 +64,7 @@ class ThreadMonitor:
         self.os.value = counts["os"] if counts["os"] is not None else -1
         self.extra.value = self.python.value - self.baseline
         self.history.append(self.python.value)
+        self.line.value = sparkline_svg(list(self.history), self.history.maxlen)
         names = sorted(t.name for t in threading.enumerate() if not census.is_own(t))
         self.names.value = ("<small>" + ", ".join(html.escape(n) for n in names)
                             + "</small>")
@@ -73,3 +79,21 @@ class ThreadMonitor:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def sparkline_svg(counts: list[int], slots: int, width: int = 480, height: int = 64) -> str:
+    """An inline SVG line of ``counts`` (the newest at the right edge, ``slots``
+    samples across), scaled from 0 to the highest count, which is labelled."""
+    top = max(max(counts, default=0), 1)
+    step = width / max(slots - 1, 1)
+    start = width - step * (len(counts) - 1)
+    points = " ".join(f"{start + i * step:.1f},{height - 2 - (height - 14) * c / top:.1f}"
+                      for i, c in enumerate(counts))
+    return (f'<svg class="thread-history" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="Python threads over the last {HISTORY_SECONDS} s">'
+            f'<rect width="{width}" height="{height}" fill="none" stroke="#ccc"/>'
+            f'<text x="4" y="11" font-size="10" fill="#666">max {top} threads; '
+            f'last {HISTORY_SECONDS} s</text>'
+            f'<polyline fill="none" stroke="#1f77b4" stroke-width="1.5" points="{points}"/>'
+            f'</svg>')

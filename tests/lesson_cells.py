@@ -1,0 +1,25 @@
+"""Run a lesson's demonstration cell as the notebook has it, so a test pins
+the code the learner reads, not a copy of it.
+
+    seen = run_cell("01_leaky_consumer", "demo-zero-as-data", queue=queue, ...)
+    seen["processed"]   # a name the cell defined
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jupytext
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cell(lesson: str, tag: str, **names) -> dict:
+    """Execute the code cell of text/<lesson> tagged ``tag`` in a namespace
+    holding ``names`` (what the notebook's setup cell imported); return it."""
+    notebook = jupytext.read(ROOT / "text" / lesson / f"{lesson}.md", fmt="md:myst")
+    cells = [c for c in notebook.cells if tag in c.metadata.get("tags", [])]
+    assert len(cells) == 1, f"{lesson} has {len(cells)} cells tagged {tag!r}"
+    namespace = dict(names)
+    exec(compile(cells[0].source, f"<{lesson}: {tag}>", "exec"), namespace)
+    return namespace

@@ -1,0 +1,40 @@
+"""The live monitor's line: the thread count over the last minute."""
+
+import re
+import threading
+
+from autograder.lessons.monitor import HISTORY_SECONDS, ThreadMonitor, sparkline_svg
+
+
+def points(svg: str) -> list[tuple[float, float]]:
+    found = re.search(r'points="([^"]*)"', svg).group(1).split()
+    return [tuple(map(float, p.split(","))) for p in found]
+
+
+def test_the_line_rises_and_falls_with_the_count_newest_at_the_right():
+    svg = sparkline_svg([2, 12, 2], slots=300, width=480, height=64)
+    (x0, y0), (x1, y1), (x2, y2) = points(svg)
+    assert x0 < x1 < x2 == 480
+    assert y1 < y0 == y2  # higher count, higher on the screen (smaller y)
+    assert "max 12 threads" in svg
+
+
+def test_an_empty_or_flat_history_still_draws():
+    assert "<polyline" in sparkline_svg([], slots=300)
+    assert len({y for _, y in points(sparkline_svg([0, 0, 0], slots=300))}) == 1
+
+
+def test_the_monitor_keeps_one_minute_and_draws_threads_that_start():
+    monitor = ThreadMonitor(refresh=0.2)
+    monitor.stop()
+    release = threading.Event()
+    started = [threading.Thread(target=release.wait) for _ in range(5)]
+    for thread in started:
+        thread.start()
+    monitor.update()
+    release.set()
+    for thread in started:
+        thread.join()
+    assert monitor.history.maxlen == HISTORY_SECONDS / 0.2
+    assert monitor.history[-1] - monitor.history[0] >= 5
+    assert "thread-history" in monitor.line.value
