@@ -1,6 +1,7 @@
 """Pins what lesson 03's notebook says about runtime behaviour."""
 
 import threading
+import time
 
 import pytest
 
@@ -8,6 +9,7 @@ from autograder.lessons.waitgroup import WaitGroup as ReferenceWaitGroup
 from autograder.lessons import waitgroup as demo
 from autograder.lessons.programs import source_of
 from autograder.threads import Baseline
+from lesson_cells import run_cell
 
 MAIN_LINE = "main: closing the connection, then returning"
 READER_LINE = "reader: the connection ended, wg.done()"
@@ -95,17 +97,24 @@ def test_one_course_waitgroup_serves_both_lessons():
     assert wg.counter == 2
 
 
-def test_queue_task_done_and_join_are_a_waitgroup():
-    seen = demo.queue_as_waitgroup(workers=3)
-    assert seen["unfinished_tasks after 3 puts"] == 3
-    assert seen["unfinished_tasks after join()"] == 0
-    assert seen["one task_done() too many"].startswith("ValueError")
-    assert seen["join() waits on"].startswith("Condition all_tasks_done")
+def demo_cell(tag: str) -> dict:
+    return run_cell("03_waitgroup", tag, threading=threading, time=time)
+
+
+def test_queue_task_done_and_join_are_a_waitgroup(capsys):
+    seen = demo_cell("demo-queue-is-a-waitgroup")
+    printed = capsys.readouterr().out
+    assert "unfinished_tasks after 3 puts: 3" in printed
+    assert "unfinished_tasks after join(): 0" in printed
+    assert "one task_done() too many: ValueError" in printed
+    assert "Condition all_tasks_done, whose lock is the queue's mutex: True" in printed
+    assert not any(t.is_alive() for t in seen["workers"])
 
 
 def test_an_executor_nobody_refers_to_lets_its_threads_go():
-    assert demo.executor_threads_left(keep_reference=True, workers=3) == 3
-    assert demo.executor_threads_left(keep_reference=False, workers=3) == 0
+    pool_threads_left = demo_cell("demo-dropped-executor")["pool_threads_left"]
+    assert pool_threads_left(True) == 4
+    assert pool_threads_left(False) == 0
 
 
 def test_the_ports_comment_does_not_claim_close_wakes_recv():
