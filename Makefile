@@ -17,7 +17,9 @@ RELEASED := $(foreach l,$(LESSONS),notebooks/$(l)/$(l).ipynb)
 
 .PHONY: setup lab test test-fast lint notebooks go-recordings clean
 
-setup: $(STAMP)
+GO_BUILT := $(VENV)/.go-built
+
+setup: $(STAMP) $(GO_BUILT)
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -25,6 +27,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $(STAMP)
+
+# The lessons run the book's Go programs: compile them once, not in a lesson.
+$(GO_BUILT): $(STAMP) $(wildcard autograder/lessons/programs/*.go)
+	$(BIN)/python -m autograder.lessons.go
+	touch $@
 
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
