@@ -2,6 +2,8 @@
 cell here "passed in the kernel" (no error output), so what the judge decides
 is all that stands. Run through the real sealed-off subject process."""
 
+import random
+
 import pytest
 
 from autograder.grading.judge import JUDGES, exercises_checked
@@ -94,3 +96,12 @@ for frame in sys._current_frames().values():
 """
     errors, _ = judged(forger, 'check("consumer_exit")', tmp_path)
     assert [e.ename for e in errors] == ["NotConfirmed"]
+
+
+def test_every_consumer_case_has_a_number_before_its_zero():
+    """So an answer that keeps str(item) cannot pass on a draw of strings only."""
+    from autograder.grading.judge.leaky_consumer import _consumer_cases
+    for seed in range(500):
+        for items, _ in _consumer_cases(random.Random(seed), hidden=True):
+            before = items[:items.index(0)]
+            assert not before or any(type(item) is not str for item in before), items

@@ -42,10 +42,18 @@ def _item(rng: random.Random) -> object:
     return rng.choice([-1, 1]) * (rng.randint(1, 99) + 0.5)
 
 
+def _some_items(rng: random.Random, count: int) -> list:
+    """``count`` random items, a number among them whenever there is one: an
+    answer that turns items into strings must not pass by the draw's luck."""
+    items = [_item(rng) for _ in range(count)]
+    if items and all(type(item) is str for item in items):
+        items[rng.randrange(count)] = rng.randint(1, 999)
+    return items
+
+
 def _consumer_cases(rng: random.Random, hidden: bool) -> list[tuple[list, int]]:
     def queue_of(before: int, after: int, zeros: int = 1) -> list:
-        return ([_item(rng) for _ in range(before)] + [0] * zeros
-                + [_item(rng) for _ in range(after)])
+        return _some_items(rng, before) + [0] * zeros + _some_items(rng, after)
     cases = [(queue_of(rng.randint(1, 4), 0), 1), (queue_of(rng.randint(1, 3), 2), 1)]
     if hidden:
         cases += [(queue_of(0, 0), 1), (queue_of(rng.randint(2, 5), rng.randint(1, 3)), 1),
