@@ -8,13 +8,15 @@ import time
 import pytest
 
 from autograder.lessons import leaky_consumer as demo
+from autograder.lessons.programs import run_python
 from lesson_cells import run_cell
 
 LESSON = "01_leaky_consumer"
 
 
-def demo_cell(tag: str) -> dict:
-    return run_cell(LESSON, tag, queue=queue, threading=threading, time=time, demo=demo)
+def demo_cell(*tags: str, **names) -> dict:
+    return run_cell(LESSON, *tags, queue=queue, threading=threading, time=time, demo=demo,
+                    **names)
 
 
 def test_program_a_leaks_a_thread_per_word_and_cannot_exit():
@@ -64,15 +66,12 @@ def test_put_on_an_unbounded_queue_never_waits_for_a_receiver():
     assert seen["second_put_blocked"] is True
 
 
-def test_a_leaked_non_daemon_thread_keeps_python_from_exiting():
-    finished = demo.exit_with_leaked_thread(daemon=False, timeout=2.0)
-    assert finished.hung and "main is done" in finished.stdout
-
-
-def test_a_leaked_daemon_thread_is_killed_without_its_clean_up():
-    finished = demo.exit_with_leaked_thread(daemon=True, timeout=5.0)
-    assert not finished.hung and finished.returncode == 0
-    assert "consumer cleaned up" not in finished.stdout
+def test_a_leaked_non_daemon_thread_keeps_python_from_exiting_and_a_daemon_loses_its_clean_up(
+        capsys):
+    demo_cell("demo-daemon-exit", run_python=run_python, live_demos_enabled=lambda: True)
+    printed = capsys.readouterr().out
+    assert "daemon=False: printed ['main is done'], hung at exit: True" in printed
+    assert "daemon=True: printed ['main is done'], hung at exit: False" in printed
 
 
 def test_a_daemon_thread_is_counted_like_any_other(capsys):
@@ -106,16 +105,17 @@ def test_with_the_port_s_unbounded_queue_the_loop_outruns_the_consumers():
     assert plain.zeros_sent == [10] * 3 and plain.left_running == [0] * 3
 
 
-def test_an_exception_raised_into_a_thread_ends_it_only_at_its_next_bytecode():
+def test_an_exception_raised_into_a_thread_ends_it_only_at_its_next_bytecode(capsys):
     before = threading.active_count()
-    seen = demo.interrupt_threads()
-    assert seen["running Python: ended"] is True
-    assert seen["blocked in get(): ended within 0.3 s"] is False
-    assert seen["...ended once get() returned"] is True
-    assert seen["...and processed the item"] is False
-    assert seen["holding a lock: ended"] is True
-    assert seen["...and the lock is still held"] is True
+    seen = demo_cell("demo-raise-in", "demo-raise-into-running", "demo-raise-into-blocked",
+                     "demo-raise-into-lock-holder")
+    printed = capsys.readouterr().out
+    assert "running Python: ended: True" in printed
+    assert "blocked in get(): ended within 0.3 s: False" in printed
+    assert "ended once get() returned: True ; and processed the item: False" in printed
+    assert "holding a lock: ended: True ; lock still held: True" in printed
     assert threading.active_count() == before
+    assert seen["raise_in"].__code__.co_names.count("PyThreadState_SetAsyncExc") == 1
 
 
 def test_the_course_itself_raises_into_threads():

@@ -4,8 +4,6 @@ can show it and the tests can pin it."""
 from __future__ import annotations
 
 import queue
-import threading
-import time
 from dataclasses import dataclass, field
 
 from .programs import memory_kib, run_python, start_program
@@ -91,25 +89,6 @@ def plot_pile_up(result: PileUp):
     return figure
 
 
-# --- daemon threads ---------------------------------------------------------------
-
-LEAKED_THREAD_PROGRAM = """
-import queue, threading
-def consumer(ch):
-    try:
-        ch.get()            # waits forever: nobody sends
-    finally:
-        print("consumer cleaned up")
-threading.Thread(target=consumer, args=(queue.Queue(),), daemon={daemon}).start()
-print("main is done")
-"""
-
-
-def exit_with_leaked_thread(daemon: bool, timeout: float = 3.0):
-    """Let main finish while a consumer is still blocked; does the process exit?"""
-    return run_python(LEAKED_THREAD_PROGRAM.format(daemon=daemon), timeout=timeout)
-
-
 # --- program B's bound, re-read as Go re-reads it ---------------------------------
 
 # Program B's "exit" loop as Go runs it: the bound is evaluated again before
@@ -171,96 +150,4 @@ def reread_bound(consumers: int = 10, rendezvous: bool = False, runs: int = 5,
         sent, left = map(int, finished.stdout.split())
         result.zeros_sent.append(sent)
         result.left_running.append(left)
-    return result
-
-
-# --- ending a thread from outside: possible, not safe -----------------------------
-
-class Interrupted(Exception):
-    """What the demo raises inside another thread."""
-
-
-def _raise_in(thread: threading.Thread, exception: type[BaseException] | None) -> int:
-    """The C API the course's own deadline runner uses; None withdraws a request."""
-    import ctypes
-
-    return ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(thread.ident or 0),
-        ctypes.py_object(exception) if exception is not None else None)
-
-
-def interrupt_threads(grace: float = 0.3) -> dict:
-    """Raise an exception inside other threads, as ``PyThreadState_SetAsyncExc`` can.
-
-    Three threads: one running Python code (it ends at once), one blocked in
-    ``Queue.get()`` (the exception waits until the call returns), and one
-    that holds a lock and releases it in a ``finally`` it has not reached yet
-    (the exception leaves the lock held for good).
-    """
-    seen: dict[str, str] = {}
-
-    def spinning() -> None:
-        spins = 0
-        try:
-            while True:
-                spins += 1
-        except Interrupted:
-            seen["spinning"] = "Interrupted"
-
-    ch: queue.Queue = queue.Queue()
-    processed: list = []
-
-    def blocked() -> None:
-        try:
-            while True:
-                processed.append(ch.get())
-        except Interrupted:
-            seen["blocked"] = "Interrupted"
-
-    lock = threading.Lock()
-    ready, go_on = threading.Event(), threading.Event()
-
-    def holding() -> None:
-        try:
-            lock.acquire()
-            ready.set()
-            while not go_on.is_set():  # some work before the try: the exception lands here
-                pass
-            try:
-                pass                   # the work that needs the lock
-            finally:
-                lock.release()         # right against any exception raised inside the try
-        except Interrupted:
-            seen["holding"] = "Interrupted"
-
-    result: dict = {}
-    spinner = threading.Thread(target=spinning, name="spinning", daemon=True)
-    spinner.start()
-    time.sleep(0.05)
-    _raise_in(spinner, Interrupted)
-    spinner.join(grace)
-    result["running Python: ended"] = not spinner.is_alive()
-
-    waiter = threading.Thread(target=blocked, name="blocked in get()", daemon=True)
-    waiter.start()
-    time.sleep(0.05)
-    _raise_in(waiter, Interrupted)
-    waiter.join(grace)
-    result[f"blocked in get(): ended within {grace:g} s"] = not waiter.is_alive()
-    ch.put("an item")            # get() returns, and the exception fires
-    waiter.join(grace)
-    result["...ended once get() returned"] = not waiter.is_alive()
-    result["...and processed the item"] = processed == ["an item"]
-
-    holder = threading.Thread(target=holding, name="holding a lock", daemon=True)
-    holder.start()
-    ready.wait(grace)
-    _raise_in(holder, Interrupted)
-    holder.join(grace)
-    result["holding a lock: ended"] = not holder.is_alive()
-    result["...and the lock is still held"] = lock.locked()
-    result["exceptions seen"] = seen
-    for thread in (spinner, waiter, holder):  # nothing of this demo outlives it
-        if thread.is_alive():
-            _raise_in(thread, None)
     return result
