@@ -34,3 +34,31 @@ def test_grading_hands_its_configured_limits_to_the_kernel_and_the_recheck(monke
     assert os.environ[limits.CALL_VARIABLE] == "6.0"
     assert os.environ[limits.EXIT_VARIABLE] == "2.0"
     assert {limits.CALL_VARIABLE, limits.EXIT_VARIABLE} <= set(KEPT_VARIABLES)
+
+
+def test_a_process_with_a_name_of_any_bytes_still_counts_against_the_limits():
+    """A name that is not UTF-8 must not hide a process (or its memory) from the watchdog."""
+    from autograder.grading.watchdog import process_tree, usage
+    renamed = subprocess.Popen([sys.executable, "-c", (
+        "import time\nopen('/proc/self/comm', 'wb').write(b'\\xff\\xfehidden')\n"
+        "print('renamed', flush=True)\ntime.sleep(30)")], stdout=subprocess.PIPE)
+    try:
+        assert renamed.stdout.readline() == b"renamed\n"
+        assert renamed.pid in process_tree(os.getpid())
+        resident, tasks = usage([renamed.pid])
+        assert resident > 0 and tasks == 1
+    finally:
+        renamed.kill()
+        renamed.wait()
+
+
+def test_an_error_output_is_kept_at_a_bounded_size():
+    from autograder.grading.execute import ERROR_LINES, ERROR_TEXT, _shortened_error
+    huge = {"ename": "ValueError", "evalue": "x" * (10 * ERROR_TEXT),
+            "traceback": ["line " + "y" * (10 * ERROR_TEXT)] * (3 * ERROR_LINES)}
+    kept = _shortened_error(huge)
+    assert kept["ename"] == "ValueError" and kept["evalue"].endswith("[...cut]")
+    assert len(kept["evalue"]) < ERROR_TEXT + 20 and len(kept["traceback"]) == ERROR_LINES
+    assert all(len(line) < ERROR_TEXT + 20 for line in kept["traceback"])
+    small = {"ename": "KeyError", "evalue": "'a'", "traceback": ["one", "two"]}
+    assert _shortened_error(small) == small

@@ -248,6 +248,8 @@ class ResilientExecute(Execute):
     # --- output, capped as it arrives ------------------------------------------
 
     def output(self, outs, msg, display_id, cell_index):
+        if msg.get("msg_type") == "error":  # kept, whatever its size: it says the cell failed
+            msg["content"] = _shortened_error(msg.get("content", {}))
         if msg.get("msg_type") in ("stream", "display_data", "execute_result",
                                    "update_display_data"):
             self._output_bytes += len(json.dumps(msg.get("content", {}), default=str))
@@ -263,3 +265,20 @@ class ResilientExecute(Execute):
                         text=f"[output cut: more than {self.max_output_bytes} bytes]\n"))
                 return None
         return super().output(outs, msg, display_id, cell_index)
+
+
+ERROR_TEXT = 2_000  # characters of an error's message, and of each traceback line
+ERROR_LINES = 40  # traceback lines kept (the last ones: where it was raised)
+
+
+def _shortened_error(content: dict) -> dict:
+    """An error output at a bounded size: learner code chooses an exception's
+    message, and an uncapped one is a way to write a gigabyte into the notebook."""
+    def cut(text: object) -> str:
+        text = str(text)
+        return text if len(text) <= ERROR_TEXT else text[:ERROR_TEXT] + " [...cut]"
+    traceback = content.get("traceback")
+    traceback = traceback if isinstance(traceback, list) else []
+    return dict(content, ename=cut(content.get("ename", "")),
+                evalue=cut(content.get("evalue", "")),
+                traceback=[cut(line) for line in traceback[-ERROR_LINES:]])

@@ -81,7 +81,7 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         sources = {cell["index"]: cell["source"] for cell in cells if cell["test"]}
         verdicts: dict[int, dict] = {}
         self._asked_to_run: set[int] = set()  # the only cells whose verdict the subject gives
-        stopped, finished = None, False
+        stopped, finished, tampered_said = None, False, False
         ours, theirs = socket.socketpair()
         # A second line, for open files a judge hands the subject (SCM_RIGHTS).
         files_ours, files_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -92,8 +92,10 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
             while True:
                 message = subject.receive(timeout=self.total_timeout)
                 if isinstance(message.get("tampered"), list):
-                    incidents.record(nb, "tampered", "learner code changed the grader: "
-                                     + ", ".join(map(str, message["tampered"]))[:2000])
+                    if not tampered_said:  # once: a flood of these must not fill the notebook
+                        tampered_said = True
+                        incidents.record(nb, "tampered", "learner code changed the grader: "
+                                         + ", ".join(map(str, message["tampered"]))[:2000])
                 elif type(message.get("at")) is int:
                     self._at_test(subject, message["at"], sources, to_judge, verdicts)
                 elif type(message.get("verdict")) is int \

@@ -18,6 +18,9 @@ import threading
 import time
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
+# /proc files name processes as the processes chose (a name may be any bytes):
+# read as latin-1, which decodes every byte, so no name hides a process.
+PROC_TEXT = "latin-1"
 MIB = 1024 * 1024
 
 
@@ -94,9 +97,9 @@ def usage(tree: list[int]) -> tuple[int, int]:
     resident = tasks = 0
     for pid in tree:
         try:
-            with open(f"/proc/{pid}/statm") as statm:
+            with open(f"/proc/{pid}/statm", encoding=PROC_TEXT) as statm:
                 resident += int(statm.read().split()[1]) * PAGE
-            with open(f"/proc/{pid}/stat") as stat:
+            with open(f"/proc/{pid}/stat", encoding=PROC_TEXT) as stat:
                 tasks += int(stat.read().rsplit(")", 1)[1].split()[17])
         except (OSError, IndexError, ValueError):
             continue  # it ended meanwhile
@@ -132,7 +135,7 @@ def kill_tree(tree: list[int]) -> None:
 
 def _parent(pid: int) -> int | None:
     try:
-        with open(f"/proc/{pid}/stat") as stat:
+        with open(f"/proc/{pid}/stat", encoding=PROC_TEXT) as stat:
             return int(stat.read().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return None

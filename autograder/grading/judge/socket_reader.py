@@ -28,6 +28,7 @@ from ...sockets.activity import (_MACHINE, _READINESS, _READS, CONFIRMATIONS, Ac
                                  spinning)
 from ...sockets.peer import Peer, connected_pair
 from .registry import expect, judge
+from ..watchdog import PROC_TEXT
 from .subject import Rejected, Subject
 
 TRIES_WHEN_TOO_SLOW = 3
@@ -77,7 +78,7 @@ def kernel_wait(subject: Subject, tid: int) -> Wait | None:
     try:
         with open(_task(subject, tid, "stat"), "rb") as stat:
             runnable = stat.read().rsplit(b")", 1)[1].split()[0] == b"R"
-        with open(_task(subject, tid, "syscall")) as file:
+        with open(_task(subject, tid, "syscall"), encoding=PROC_TEXT) as file:
             fields = file.read().split()
     except (OSError, IndexError):
         return None
@@ -95,7 +96,7 @@ def activity(subject: Subject, tid: int) -> Activity | None:
     try:
         with open(_task(subject, tid, "stat"), "rb") as stat:
             fields = stat.read().rsplit(b")", 1)[1].split()
-        with open(_task(subject, tid, "status")) as status:
+        with open(_task(subject, tid, "status"), encoding=PROC_TEXT) as status:
             lines = status.read().splitlines()
     except (OSError, IndexError):
         return None

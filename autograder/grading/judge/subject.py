@@ -15,6 +15,8 @@ import os
 import socket
 import time
 
+from ..watchdog import PROC_TEXT
+
 
 # join() returns once Python is done with a thread; the OS tears the thread down
 # a moment later, and until then /proc still lists it. The judge allows this
@@ -142,7 +144,7 @@ class Subject:
             raise SubjectGone("the re-check process ended") from None
         for tid in tids:
             try:
-                with open(f"{base}/{tid}/status") as status:
+                with open(f"{base}/{tid}/status", encoding=PROC_TEXT) as status:
                     for line in status:
                         if line.startswith("NSpid:"):
                             mapping[int(line.split()[-1])] = int(tid)
