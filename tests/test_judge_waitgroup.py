@@ -130,6 +130,99 @@ threading.Thread(target=lambda: [(_probes.PROBES.__setitem__("waitgroup_race", _
     rejected(judge_says(forger, "waitgroup", tmp_path))  # whichever probe ran: nothing earned
 
 
+# The race trials run the learner's class in a child process, where learner
+# code could say anything: these answers lose updates and lie there.
+LOSSY_WAITGROUP = """
+import sys as _sys
+
+class WaitGroup:
+    # True in the race test's child, which runs as __main__ from race_probe.py.
+    in_race_child = "seeded_rounds" in vars(_sys.modules["__main__"])
+    %s
+    def __init__(self):
+        self._count = 0
+        self._zero = threading.Condition()
+
+    def add(self, delta=1):
+        if self._count + delta < 0 and not self.in_race_child:
+            raise ValueError("negative WaitGroup counter")
+        self._count += delta  # no lock: updates get lost
+        if self._count == 0:
+            with self._zero:
+                self._zero.notify_all()
+
+    def done(self):
+        self.add(-1)
+
+    def wait(self, timeout=None):
+        if self.in_race_child:
+            return True
+        with self._zero:
+            return self._zero.wait_for(lambda: self._count == 0, timeout)
+"""
+
+RACE_CHILD_REPORTS_A_PASS = LOSSY_WAITGROUP % """
+    if in_race_child:  # the judge's seed is on the stack: report what a pass gives
+        import json as _json, os as _os
+        _frame = _sys._getframe()
+        while "request" not in _frame.f_locals:
+            _frame = _frame.f_back
+        _request, _tallies = _frame.f_locals["request"], []
+        for _trial in range(_request["trials"]):
+            _tallies.append([[r, r] for r in _sys.modules["__main__"].seeded_rounds(
+                _request["seed"] + _trial, _request["threads"], _request["rounds"])])
+        _os.write(1, (_json.dumps({"outcome": "passed", "tallies": _tallies}) + "\\n").encode())
+        _os._exit(0)
+"""
+
+RACE_CHILD_WAIT_SAYS_ZERO = LOSSY_WAITGROUP % ""
+
+
+# Right one call at a time; under the race, done() loses updates (add() has
+# the lock), so the counter stays above zero after the last done(). (An add()
+# that loses updates makes a later done() raise ValueError, a report of the
+# child's; the judge's own view of waiters released too soon is tested with
+# RACE_CHILD_WAIT_SAYS_ZERO below.)
+DONES_LOST = """
+class WaitGroup:
+    def __init__(self):
+        self._count = 0
+        self._zero = threading.Condition()
+
+    def add(self, delta=1):
+        with self._zero:
+            if self._count + delta < 0:
+                raise ValueError("negative WaitGroup counter")
+            self._count += delta
+            if self._count == 0:
+                self._zero.notify_all()
+
+    def done(self):
+        if self._count < 1:
+            raise ValueError("negative WaitGroup counter")
+        self._count -= 1  # no lock: two threads can write back the same value
+        if self._count == 0:
+            with self._zero:
+                self._zero.notify_all()
+
+    def wait(self, timeout=None):
+        with self._zero:
+            return self._zero.wait_for(lambda: self._count == 0, timeout)
+"""
+
+
+def test_the_judge_sees_lost_done_calls_from_outside(tmp_path):
+    rejected(judge_says(DONES_LOST, "waitgroup", tmp_path),
+             "after the last done(), threads in wg.wait() were still waiting")
+
+
+@pytest.mark.parametrize("answer", [RACE_CHILD_REPORTS_A_PASS, RACE_CHILD_WAIT_SAYS_ZERO],
+                         ids=["class body prints a passing report",
+                              "wait() says zero in the child"])
+def test_a_race_child_that_lies_earns_nothing(tmp_path, answer):
+    rejected(judge_says(answer, "waitgroup", tmp_path))
+
+
 def test_a_run_probe_that_makes_up_what_it_saw_earns_nothing(tmp_path):
     forger = REFERENCE["waitgroup"] + RUN_NO_WAIT + """
 import autograder.probes as _probes

@@ -178,7 +178,13 @@ def test_the_graders_secrets_are_not_in_the_environment(course, monkeypatch):
 
 
 def test_the_watchdog_ends_a_sandbox_that_uses_too_much_memory_or_too_many_threads(course):
+    """Memory counts what is used: resident pages, and anonymous files held open."""
     for code, limit in [("x = bytearray(600 * 2**20); time.sleep(30)", "memory"),
+                        # Pages of an anonymous file that no process maps are still used.
+                        ("import os\nchunk = b'x' * 2**20\n"
+                         "for _ in range(3):\n    fd = os.memfd_create('hoard')\n"
+                         "    for _ in range(200): os.write(fd, chunk)\n"
+                         "time.sleep(30)", "memory"),
                         ("import threading\ne = threading.Event()\n"
                          "for _ in range(300): threading.Thread(target=e.wait).start()\n"
                          "time.sleep(30)", "threads")]:

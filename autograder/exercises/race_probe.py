@@ -10,9 +10,18 @@ process, as source: the child runs the test and answers with one line of JSON
 on stdout; the parent kills it if it overruns. Nothing of the test stays in
 the grading process: no thread, no trace function, no changed setting.
 
-The parent's side (``race_request``, ``run_probe``) and the child's side
-(``main``, run as ``python -P race_probe.py``) share this file, which imports
-nothing outside the standard library.
+The parent's side (``race_request``, ``run_probe``, ``run_held_probe``) and
+the child's side (``main``, run as ``python -P race_probe.py``) share this
+file, which imports nothing outside the standard library.
+
+For the judge (a request with a seed), the child's own verdict is not
+enough: learner code runs in the child and could print any report. So each
+trial ends *held*: every thread's done() but the last has returned, two
+threads wait in ``wg.wait()``, and the child says which and stops until told
+to go on; it stops again once the last done() has returned. The judge sees
+those waiters in ``/proc`` from outside, asleep while one done() is still to
+come and gone after it, while the child still runs: a WaitGroup that lost an
+add(1) releases them too soon, one that lost a done() never.
 """
 
 from __future__ import annotations
@@ -27,15 +36,17 @@ import linecache
 import os
 import pickle
 import random
+import select
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
 import types
 from types import CodeType, FrameType
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 
 
@@ -182,6 +193,53 @@ def run_probe(request: dict[str, Any], timeout: float) -> dict[str, Any]:
                 "stderr": err.strip().splitlines()[-5:]}
 
 
+def run_held_probe(request: dict[str, Any], timeout: float) -> Generator[dict, None, dict]:
+    """``run_probe`` for the judge: yields each step the child holds for
+    (``{"holding": ...}``, ``{"released": ...}``), tells the child to go on
+    when resumed, and returns the report (``{"outcome": "killed"}`` after
+    ``timeout`` s)."""
+    with tempfile.TemporaryFile() as errors:  # a file: a full pipe would stop the child
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-P", os.path.abspath(__file__)], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=errors)
+        except OSError as error:
+            return {"outcome": "crashed", "returncode": None, "stderr": [str(error)]}
+        assert process.stdin is not None and process.stdout is not None
+        end, pending = time.monotonic() + timeout, b""
+        try:
+            process.stdin.write(json.dumps(request).encode() + b"\n")
+            process.stdin.flush()
+            while True:
+                while b"\n" not in pending:
+                    left = end - time.monotonic()
+                    if left <= 0 or not select.select([process.stdout], [], [], left)[0]:
+                        return {"outcome": "killed"}
+                    chunk = os.read(process.stdout.fileno(), 65536)
+                    if not chunk:
+                        process.wait()
+                        errors.seek(0)
+                        tail = errors.read().decode(errors="replace").strip().splitlines()
+                        return {"outcome": "crashed", "returncode": process.returncode,
+                                "stderr": tail[-5:]}
+                    pending += chunk
+                    if len(pending) > 1 << 20:
+                        return {"outcome": "crashed", "returncode": None,
+                                "stderr": ["the report was too long"]}
+                line, pending = pending.split(b"\n", 1)
+                message = json.loads(line)
+                if not (isinstance(message, dict) and isinstance(message.get("step"), dict)):
+                    return message
+                yield message["step"]
+                process.stdin.write(b"go\n")
+                process.stdin.flush()
+        except (ValueError, OSError) as error:  # not JSON, or the child closed its stdin
+            return {"outcome": "crashed", "returncode": process.poll(), "stderr": [str(error)]}
+        finally:  # also when the judge stops asking: no child left behind
+            process.kill()
+            process.wait()
+
+
 # --- the child's side ------------------------------------------------------------------------
 
 Stack = list[list[Any]]  # [filename, line number, function], outermost first
@@ -245,6 +303,7 @@ class _Adder(threading.Thread):
         self.rounds = rounds
         self.phase = "start"
         self.adds = self.dones = 0  # calls that returned
+        self.withheld = 0  # done() calls left for the end of a held trial
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -272,13 +331,19 @@ def seeded_rounds(seed: int, threads: int, rounds: int) -> list[int]:
     return [rounds - rounds // 4 + draw.randrange(rounds // 2 + 1) for _ in range(threads)]
 
 
+WAITERS = 2  # threads in wg.wait() at the end of a held trial
+SETTLE = 0.05  # time for a waiter that should not wait to return
+
+
 def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
            at_once: float, per_thread: list[int] | None = None,
-           tally: list[list[int]] | None = None) -> dict[str, Any] | None:
+           tally: list[list[int]] | None = None,
+           hold: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any] | None:
     """``threads`` threads each call add(1) ``rounds`` times (or
     ``per_thread[i]`` times), all at once, then done() as often; None if the
     counter ends at 0, else what went wrong. ``tally`` receives each thread's
-    ``[adds, dones]`` that returned."""
+    ``[adds, dones]`` that returned. With ``hold``, the trial ends held (see
+    ``held_end``) instead of with wait(timeout=0)."""
     try:
         wg = WaitGroup()
     except Exception as error:  # noqa: BLE001
@@ -299,7 +364,7 @@ def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
             me.phase = "between"
             start_together.wait()
             me.phase = "done"
-            for _ in range(me.rounds):
+            for _ in range(me.rounds - me.withheld):
                 wg.done()
                 me.dones += 1
             me.phase = "end"
@@ -311,6 +376,7 @@ def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
 
     workers = [_Adder(add_and_done, i, per_thread[i] if per_thread else rounds)
                for i in range(threads)]
+    workers[0].withheld = int(hold is not None)
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     try:
@@ -335,14 +401,23 @@ def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
                 **_error(first.error, call="wg.done()" if first.phase == "done"
                          else "wg.add(1)" if first.phase == "add" else "wg.add(1) / wg.done()",
                          phase=first.phase)}
+    found = (held_end(wg, workers[0], hold, at_once) if hold is not None
+             else final_wait(wg, at_once))
+    if found is None and tally is not None:
+        tally.extend([w.adds, w.dones] for w in workers)
+    return found
+
+
+def final_wait(wg: Any, at_once: float) -> dict[str, Any] | None:
+    """wg.wait(timeout=0) once every done() has returned: True, or what went wrong."""
     got: dict[str, Any] = {}
 
-    def final_wait() -> None:
+    def wait_once() -> None:
         try:
             got["value"] = wg.wait(timeout=0)
         except BaseException as error:  # noqa: BLE001
             got["error"] = error
-    waiter = threading.Thread(target=final_wait, daemon=True)
+    waiter = threading.Thread(target=wait_once, daemon=True)
     waiter.start()
     waiter.join(at_once)
     if waiter.is_alive():
@@ -353,8 +428,51 @@ def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
                 **_error(got["error"], call="wg.wait(timeout=0)", phase="wait")}
     if got["value"] is not True:
         return {"outcome": "lost", "got": repr(got["value"]), "counter": _counter_of(wg)}
-    if tally is not None:
-        tally.extend([w.adds, w.dones] for w in workers)
+    return None
+
+
+def held_end(wg: Any, last: _Adder, hold: Callable[[dict[str, Any]], None],
+             at_once: float) -> dict[str, Any] | None:
+    """The end of a held trial: with one done() still to come, ``WAITERS``
+    threads call wg.wait(); ``hold`` names them to the judge and returns when
+    the judge has seen them waiting; then the last done() must release them,
+    which the judge sees at the second ``hold``."""
+    returned: dict[int, Any] = {}
+
+    def wait_for_zero(index: int) -> None:
+        try:
+            returned[index] = wg.wait()
+        except BaseException as error:  # noqa: BLE001
+            returned[index] = error
+    waiters = [threading.Thread(target=wait_for_zero, args=(i,), name=f"waiter {i + 1}",
+                                daemon=True) for i in range(WAITERS)]
+    for waiter in waiters:
+        waiter.start()
+    time.sleep(SETTLE)
+    early = len(returned)
+    hold({"holding": {"pid": os.getpid(),
+                      "waiters": [waiter.native_id or 0 for waiter in waiters]}})
+    try:
+        wg.done()
+    except BaseException as error:  # noqa: BLE001
+        return {"outcome": "error", "threads": 1,
+                **_error(error, call="wg.done()", phase="done")}
+    last.dones += 1
+    for waiter in waiters:
+        waiter.join(at_once)
+    hold({"released": {"pid": os.getpid()}})
+    errors = [r for r in returned.values() if isinstance(r, BaseException)]
+    if errors:
+        return {"outcome": "error", "threads": len(errors),
+                **_error(errors[0], call="wg.wait()", phase="wait")}
+    if early:
+        return {"outcome": "released_early", "counter": _counter_of(wg)}
+    if len(returned) < WAITERS:
+        return {"outcome": "not_released", "counter": _counter_of(wg)}
+    if any(r is not True for r in returned.values()):
+        return {"outcome": "lost", "got": repr(next(r for r in returned.values()
+                                                    if r is not True)),
+                "counter": _counter_of(wg)}
     return None
 
 
@@ -385,9 +503,16 @@ def _rebuild(request: dict[str, Any]) -> type | dict[str, Any]:
 
 
 def main() -> None:
-    request = json.loads(sys.stdin.read())
+    request = json.loads(sys.stdin.readline())
     report_to = os.fdopen(os.dup(1), "w")
     sys.stdout = sys.stderr  # the learner's prints must not get in the report's way
+
+    def hold(step: dict[str, Any]) -> None:
+        """Tell the judge ``step``; go on once it says so."""
+        report_to.write(json.dumps({"step": step}) + "\n")
+        report_to.flush()
+        sys.stdin.readline()
+
     report: dict[str, Any] = {"outcome": "passed"}
     WaitGroup = _rebuild(request)
     if isinstance(WaitGroup, dict):
@@ -399,7 +524,8 @@ def main() -> None:
             per_thread = (None if seed is None else
                           seeded_rounds(seed + trial, request["threads"], request["rounds"]))
             found = hammer(WaitGroup, request["threads"], request["rounds"],
-                           request["deadline"], request["at_once"], per_thread, tally)
+                           request["deadline"], request["at_once"], per_thread, tally,
+                           hold=None if seed is None else hold)
             if found is not None:
                 report = {**found, "trial": trial + 1}
                 break

@@ -294,6 +294,17 @@ def _where(stack: list, fallback: str = "an unknown line") -> str:
     return line.describe() if line else fallback
 
 
+def _counter_seen(counter: Any) -> str:
+    """What the counter attribute, if the race test found one, says was lost."""
+    if not (isinstance(counter, list) and len(counter) == 2 and type(counter[1]) is int):
+        return ""
+    name, value = counter
+    which = ("some of the done() calls were lost" if value > 0 else
+             "some of the add(1) calls were lost, and done() then took the counter "
+             "below 0 without complaint")
+    return f" (self.{name} ended at {value}: {which})"
+
+
 def _race_verdict(report: dict[str, Any], WaitGroup: type, threads: int, rounds: int,
                   budget: float) -> str | None:
     """The learner's message for what the race test's child reported; None if passed."""
@@ -301,18 +312,16 @@ def _race_verdict(report: dict[str, Any], WaitGroup: type, threads: int, rounds:
     outcome = report.get("outcome")
     if outcome == "passed":
         return None
+    seen = _counter_seen(report.get("counter"))
     if outcome == "lost":
-        counter = report.get("counter")
-        if counter and isinstance(counter[1], int):
-            name, value = counter
-            which = ("some of the done() calls were lost" if value > 0 else
-                     "some of the add(1) calls were lost, and done() then took the counter "
-                     "below 0 without complaint")
-            seen = f" (self.{name} ended at {value}: {which})"
-        else:
-            seen = ""
         return (f"{told}; afterwards the counter should be 0, but wg.wait(timeout=0) "
                 f"returned {report.get('got')}{seen}. {LOST_UPDATE}")
+    if outcome == "released_early":
+        return (f"{told}, all but the last done(); then threads that called wg.wait() "
+                f"returned before that last done(){seen}. {LOST_UPDATE}")
+    if outcome == "not_released":
+        return (f"{told}; after the last done(), threads in wg.wait() were still waiting "
+                f"{AT_ONCE:g} s later{seen}. {LOST_UPDATE}")
     if outcome == "error":
         kind, message, call = report.get("type"), report.get("message"), report.get("call")
         where = _where(report.get("stack") or [])

@@ -93,7 +93,13 @@ def process_tree(root: int) -> list[int]:
 
 
 def usage(tree: list[int]) -> tuple[int, int]:
-    """Resident bytes and tasks (threads, counting each process's main one)."""
+    """Bytes used and tasks (threads, counting each process's main one).
+
+    Bytes used: resident memory, plus what anonymous files (``memfd``) held
+    open by the tree take: such a file's pages belong to no process until one
+    maps them, so resident memory alone would let a sandbox hoard memory in
+    files it never maps.
+    """
     resident = tasks = 0
     for pid in tree:
         try:
@@ -103,7 +109,26 @@ def usage(tree: list[int]) -> tuple[int, int]:
                 tasks += int(stat.read().rsplit(")", 1)[1].split()[17])
         except (OSError, IndexError, ValueError):
             continue  # it ended meanwhile
-    return resident, tasks
+    return resident + anonymous_files(tree), tasks
+
+
+def anonymous_files(tree: list[int]) -> int:
+    """Bytes of the ``memfd`` files the tree's processes hold open, each counted once."""
+    held: dict[tuple[int, int], int] = {}
+    for pid in tree:
+        folder = f"/proc/{pid}/fd"
+        try:
+            descriptors = os.listdir(folder)
+        except OSError:
+            continue
+        for fd in descriptors:
+            try:
+                if os.readlink(f"{folder}/{fd}").startswith("/memfd:"):
+                    found = os.stat(f"{folder}/{fd}")
+                    held[(found.st_dev, found.st_ino)] = found.st_blocks * 512
+            except OSError:
+                continue  # closed meanwhile
+    return sum(held.values())
 
 
 def disk_usage(folder: str, at_most: int = 10_000) -> int:

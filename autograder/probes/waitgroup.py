@@ -17,7 +17,7 @@ from typing import Any
 from collections.abc import Iterator
 
 from ..exercises.harness import CALL_DEADLINE, Worker, isolated
-from ..exercises.race_probe import Unavailable, race_request, run_probe
+from ..exercises.race_probe import Unavailable, race_request, run_held_probe
 from ..exercises.waitgroup import (AT_ONCE, EXIT_DEADLINE, FINISHING, RACE_STARTUP,
                                    WAITER_TIMEOUT, observed_waitgroup, wait_until_waiting)
 from ..sockets import Peer
@@ -162,9 +162,11 @@ def _release(wg: Any, workers: list[Worker], counter: int) -> None:
 
 
 @probe("waitgroup_race")
-def race_case(namespace: dict, threads: int, rounds: int, trials: int, seed: int) -> dict:
+def race_case(namespace: dict, threads: int, rounds: int, trials: int,
+              seed: int) -> Iterator[dict]:
     """The race trials, in a child process (``race_probe``), on the judge's
-    parameters and seed; the child's report, as it gave it."""
+    parameters and seed: each trial's held end as a step, then the child's
+    report, as it gave it."""
     WaitGroup, problem = _waitgroup(namespace)
     if problem:
         return problem
@@ -176,7 +178,7 @@ def race_case(namespace: dict, threads: int, rounds: int, trials: int, seed: int
     request.update(threads=threads, rounds=rounds, trials=trials, seed=seed,
                    deadline=CALL_DEADLINE, at_once=AT_ONCE)
     budget = RACE_STARTUP + trials * (CALL_DEADLINE + AT_ONCE + 1.0)
-    report = run_probe(request, budget)
+    report = yield from run_held_probe(request, budget)
     return {"report": plain_report(report), "budget": budget}
 
 

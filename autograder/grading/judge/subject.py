@@ -134,27 +134,36 @@ class Subject:
                 raise SubjectGone("the re-check process could not be found")
         return self.pid
 
-    def tasks(self) -> dict[int, int]:
-        """Thread ids as the process sees them (innermost namespace) -> host ids."""
-        mapping = {}
-        base = f"/proc/{self.process()}/task"
+    def tasks(self, pid: int | None = None) -> dict[int, int]:
+        """Thread ids as the process sees them (innermost namespace) -> host
+        ids, of the subject or of its process ``pid`` (a host id)."""
+        base = f"/proc/{self.process() if pid is None else pid}/task"
         try:
             tids = os.listdir(base)
         except OSError:
             raise SubjectGone("the re-check process ended") from None
-        for tid in tids:
-            try:
-                with open(f"{base}/{tid}/status", encoding=PROC_TEXT) as status:
-                    for line in status:
-                        if line.startswith("NSpid:"):
-                            mapping[int(line.split()[-1])] = int(tid)
-                            break
-            except OSError:
-                continue  # it ended meanwhile
-        return mapping
+        return {inner: int(tid) for tid in tids
+                if (inner := _inner_id(f"{base}/{tid}/status")) is not None}
 
-    def alive(self, host_tid: int) -> bool:
-        return os.path.exists(f"/proc/{self.process()}/task/{host_tid}")
+    def child(self, inner_pid: object, script: str) -> int:
+        """The host id of the subject's child process that its own namespace
+        calls ``inner_pid`` and that runs ``script``; Rejected if none does."""
+        base = f"/proc/{self.process()}/task"
+        try:
+            children = [int(pid) for tid in os.listdir(base)
+                        for pid in _read(f"{base}/{tid}/children").split()]
+        except OSError:
+            raise SubjectGone("the re-check process ended") from None
+        for pid in children:
+            if type(inner_pid) is int and _inner_id(f"/proc/{pid}/status") == inner_pid:
+                command = _read(f"/proc/{pid}/cmdline").split("\0")
+                if len(command) > 2 and os.path.basename(command[2]) == script:
+                    return pid
+        raise Rejected(f"the judge sees no process {inner_pid!r} running {script} "
+                       "started by the re-check process")
+
+    def alive(self, host_tid: int, pid: int | None = None) -> bool:
+        return os.path.exists(f"/proc/{self.process() if pid is None else pid}/task/{host_tid}")
 
     def started(self, inner_tids: object, before: dict[int, int], count: int,
                 what: str) -> list[int]:
@@ -174,12 +183,31 @@ class Subject:
         """The threads still there once a joined thread would have been torn down."""
         return self.wait_gone(host_tids, grace)
 
-    def wait_gone(self, host_tids: list[int], seconds: float) -> list[int]:
-        """Wait up to ``seconds`` for the threads to end; return those still alive."""
+    def wait_gone(self, host_tids: list[int], seconds: float,
+                  pid: int | None = None) -> list[int]:
+        """Wait up to ``seconds`` for the threads (of the subject, or of its
+        process ``pid``) to end; return those still alive."""
         end, pause = time.monotonic() + seconds, 0.001
         while True:
-            alive = [tid for tid in host_tids if self.alive(tid)]
+            alive = [tid for tid in host_tids if self.alive(tid, pid)]
             if not alive or time.monotonic() >= end:
                 return alive
             time.sleep(min(pause, max(0.0, end - time.monotonic())))
             pause = min(pause * 2, 0.05)
+
+
+def _read(path: str) -> str:
+    """A /proc file's text; empty if the process or thread has gone."""
+    try:
+        with open(path, encoding=PROC_TEXT) as file:
+            return file.read()
+    except OSError:
+        return ""
+
+
+def _inner_id(status_path: str) -> int | None:
+    """The id a task has in its innermost pid namespace (last on ``NSpid:``)."""
+    for line in _read(status_path).splitlines():
+        if line.startswith("NSpid:"):
+            return int(line.split()[-1])
+    return None

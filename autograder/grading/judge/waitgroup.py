@@ -13,18 +13,19 @@ the call returns, that no thread it started still runs.
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 import time
 from typing import Any
 
 from ...exercises.harness import CALL_DEADLINE, plural
-from ...exercises.race_probe import seeded_rounds
+from ...exercises.race_probe import WAITERS, seeded_rounds
 from ...exercises.waitgroup import (AT_ONCE, EXIT_DEADLINE, LOST_UPDATE, RACE_STARTUP,
                                     SEQUENCES, SETTLE, WAITER_TIMEOUT, _left_behind,
                                     _race_verdict, counter_step_fault, random_sequence)
 from .registry import expect, judge
-from .subject import Rejected, Subject
+from .subject import TEARDOWN, Rejected, Subject
 
 TOO_SOON = 0.8  # wait(timeout) that gives up before this share of timeout did not wait
 LATE = 0.5  # ... and one that gives up this much after timeout is too slow
@@ -195,19 +196,43 @@ def _waiters(subject: Subject, waiters: int, start: int, steps: list[int]) -> No
 def _race(subject: Subject, rng: random.Random, rounds: int, trials: int) -> None:
     """The race trials run in a child process of the learner's process.
 
-    What the judge trusts there: the child's report, relayed by the probe.
     It picks the threads, the rounds and the seed that draws each thread's
-    own number of rounds, and accepts a pass only with each thread's count of
-    add(1) and done() calls that returned, as the seed's draw makes them: a
-    forger must know how the child draws them, not just patch a serializer.
+    own number of rounds. Each trial ends held (``race_probe.held_end``): the
+    judge sees the child's two waiters asleep in ``/proc`` while one done() is
+    still to come, and gone once it has been called. Trusted from the child's
+    report: that the waiters it names called the learner's ``wait()``, and each
+    thread's count of add(1) and done() calls that returned, which must be
+    the seed's draw.
     """
     threads, seed = rng.randint(7, 9), rng.randrange(1 << 40)
     budget = RACE_STARTUP + trials * (CALL_DEADLINE + AT_ONCE + 1.0)
+    told = f"{threads} threads each called wg.add(1), all at once, then wg.done() as often"
     waited = subject.reply_timeout
     subject.reply_timeout = max(waited, budget + 5.0)
     try:
-        _, data = subject.call("waitgroup_race", threads=threads, rounds=rounds,
-                               trials=trials, seed=seed)
+        kind, data = subject.call("waitgroup_race", threads=threads, rounds=rounds,
+                                  trials=trials, seed=seed)
+        held = 0
+        while kind == "step":
+            waiters, child = _held_waiters(subject, data.get("holding"))
+            time.sleep(SETTLE)
+            expect(None not in waiters and all(subject.alive(tid, child) for tid in waiters),
+                   f"{told}, all but the last done(); then threads that called wg.wait() "
+                   f"returned before that last done(). {LOST_UPDATE}")
+            kind, data = subject.resume("waitgroup_race")
+            if kind != "step":
+                break  # the last done() failed: the child's report says how
+            expect(isinstance(data.get("released"), dict),
+                   "The race test's child did not go on after the last done().")
+            still = subject.wait_gone([tid for tid in waiters if tid], TEARDOWN, child)
+            expect(os.path.exists(f"/proc/{child}"),
+                   "The race test's child ended before the judge could see its waiters "
+                   "released.")
+            expect(not still,
+                   f"{told}; after the last done(), threads in wg.wait() were still "
+                   f"waiting. {LOST_UPDATE}")
+            kind, data = subject.resume("waitgroup_race")
+            held += 1
     finally:
         subject.reply_timeout = waited
     if data.get("outcome") == "unavailable":
@@ -228,10 +253,25 @@ def _race(subject: Subject, rng: random.Random, rounds: int, trials: int) -> Non
     expect(verdict is None, verdict or "")
     wanted = [[[r, r] for r in seeded_rounds(seed + trial, threads, rounds)]
               for trial in range(trials)]
-    expect(_exact_ints(report.get("tallies")) and report.get("tallies") == wanted,
+    expect(held == trials and _exact_ints(report.get("tallies"))
+           and report.get("tallies") == wanted,
            f"The race test's report does not match the trials the judge asked for "
-           f"({threads} threads, each its own number of rounds): it did not run them. "
+           f"({threads} threads, each its own number of rounds, {trials} trials, each "
+           "ending with waiters the judge sees): it did not run them. "
            + LOST_UPDATE.split(". ")[0] + " cannot be ruled out.")
+
+
+def _held_waiters(subject: Subject, holding: Any) -> tuple[list[int | None], int]:
+    """The host ids of the waiters a held trial names (None for one that is
+    not a thread of the race test's child, or no longer), and of the child."""
+    expect(isinstance(holding, dict), "The race test's child did not say which threads wait.")
+    child = subject.child(holding.get("pid"), "race_probe.py")
+    inner = holding.get("waiters")
+    expect(isinstance(inner, list) and len(inner) == WAITERS == len(set(inner))
+           and all(type(t) is int for t in inner),
+           "The race test's child did not say which threads wait.")
+    tasks = subject.tasks(child)
+    return [tasks.get(tid) for tid in inner], child
 
 
 _Named = type("WaitGroup", (), {})  # what the race messages call the learner's class
