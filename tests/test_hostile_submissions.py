@@ -49,3 +49,15 @@ def test_each_hostile_submission_gets_its_expected_scores(graded, name):
         path = course.root / "autograded" / student / LESSON / f"{LESSON}.ipynb"
         kinds = {i["kind"] for i in incidents(nbformat.read(path, as_version=4))}
         assert hostile.incident in kinds, kinds
+
+
+def test_a_flood_is_recorded_once_and_kept_small(graded):
+    """Tampering again and again is one incident; errors of megabytes are cut:
+    no autograded notebook grows past what its caps allow."""
+    course, names, _ = graded
+    for student, name in names.items():
+        path = course.root / "autograded" / student / LESSON / f"{LESSON}.ipynb"
+        assert path.stat().st_size < 4 * 2**20, (name, path.stat().st_size)
+        if name == "the check patched again and again from a thread":
+            kinds = [i["kind"] for i in incidents(nbformat.read(path, as_version=4))]
+            assert kinds.count("tampered") == 1, kinds

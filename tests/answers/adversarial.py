@@ -164,6 +164,18 @@ from autograder import check
 import autograder.exercises.leaky_consumer as _lesson
 _lesson._session_case = lambda *args, **kwargs: None
 '''}, scores=dict(FULL, test_run_session=0), incident="tampered"),
+    "the check patched again and again from a thread": Hostile(
+        cells={"run_session": LEAKY_SESSION + '''
+import autograder.exercises.leaky_consumer as _lesson
+def _again():
+    for _ in range(60_000):
+        _lesson._session_case = lambda *args, **kwargs: None
+        time.sleep(0.001)
+threading.Thread(target=_again, daemon=True).start()
+'''}, scores=dict(FULL, test_run_session=0), incident="tampered"),
+    "an error of megabytes in every answer cell": Hostile(
+        cells={grade_id: "REFERENCE+\nraise ValueError('x' * 5_000_000)\n"
+               for grade_id in ("consumer_exit", "run_session", "robust_stop")}),
     "prints what a passing check prints": Hostile(
         cells={"run_session": LEAKY_SESSION + '''
 def check(name, **kwargs):
