@@ -13,6 +13,7 @@ import pytest
 from answers import load
 from answers.channels_vs_locks import PROVIDED
 from autograder.lessons import channels_vs_locks as lesson
+from lesson_cells import run_cell
 from nbgrader_helpers import reference_answers
 
 matplotlib.use("Agg")
@@ -45,14 +46,14 @@ def test_names_in_comments_and_strings_do_not_count():
     assert lesson.building_blocks(only_words) == []
 
 
-def test_the_three_conditions_share_the_queue_mutex():
-    assert lesson.shared_mutex() == {"not_empty": True, "not_full": True,
-                                     "all_tasks_done": True}
-
-
-def test_put_waits_while_the_mutex_is_held():
-    assert lesson.put_waits_for_mutex(hold=0.05) == {
-        "put waited while we held the mutex": True, "put finished once we let go": True}
+def test_the_three_conditions_share_the_queue_mutex_and_a_put_waits_for_it(capsys):
+    run_cell("04_channels_vs_locks", "demo-one-mutex", queue=queue, threading=threading)
+    assert capsys.readouterr().out.splitlines() == [
+        "not_empty uses the queue's mutex: True",
+        "not_full uses the queue's mutex: True",
+        "all_tasks_done uses the queue's mutex: True",
+        "put still waiting while we hold the mutex: True",
+        "put finished once we let go: True | got: hello"]
 
 
 def test_the_other_mechanisms_are_built_the_same_way():
@@ -210,18 +211,6 @@ def test_panel_has_size_controls_and_runs(monkeypatch):
     button.click()
     assert ran and ran[0].threads == 4 and ran[0].operations == sliders["operations"].value
     assert not button.disabled
-
-
-# --- Python 3.13 -----------------------------------------------------------------
-
-def test_queue_shutdown_is_shown_only_where_it_exists():
-    result = lesson.queue_shutdown_demo()
-    assert lesson.has_queue_shutdown() == (sys.version_info >= (3, 13))
-    if lesson.has_queue_shutdown():
-        assert result["ran"] and result["reader exited"]
-        assert result["reader saw"] == ["last item", "ShutDown"]
-    else:
-        assert result["ran"] is False and "3.13" in result["why"]
 
 
 def test_gil_is_on_unless_this_python_says_otherwise():

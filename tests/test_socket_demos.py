@@ -1,36 +1,51 @@
-"""Pins what lesson 02 claims about sockets and threads, with the same demo
-functions the notebook runs (each in a child process, as there)."""
+"""Pins what lesson 02 claims about sockets and threads, by running the
+notebook's own demonstration cells."""
 
 from __future__ import annotations
 
+import queue
+import selectors
 import socket
+import sys
+import threading
+import time
 
 import pytest
 
 from autograder.lessons import socket_reader as demo
-from autograder.sockets import PeerView
+from autograder.lessons.programs import run_python, source_of
+from autograder.sockets import PeerView, SocketHandle, connected_pair
+from lesson_cells import run_cell
 
-pytestmark = pytest.mark.skipif(not demo.sys.platform.startswith("linux"),
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the lesson measures Linux")
+LESSON = "02_socket_reader"
+SETUP = dict(queue=queue, selectors=selectors, socket=socket, threading=threading, time=time,
+             demo=demo, run_python=run_python, source_of=source_of,
+             SocketHandle=SocketHandle, connected_pair=connected_pair,
+             live_demos_enabled=lambda: False)
 
 
 @pytest.fixture(scope="module")
 def stop_methods() -> dict[str, demo.StopMeasurement]:
-    return {m.method: m for m in demo.measure_stop_methods()}
+    readers = run_cell(LESSON, "demo-stop-methods", **SETUP)["stop_methods"]
+    return {name: demo.measure_stop(name, reader, stop)
+            for name, (reader, stop) in readers.items()}
 
 
-def test_straight_port_of_program_c_hangs_and_the_server_sees_nothing():
-    run = demo.run_program_c("close", timeout=2.5)
-    assert run.hung and run.printed == ""
-    assert run.server_saw_while_running == "nothing"
-    # Only the end of the process released the socket.
-    assert run.server_saw_in_the_end == "end-of-stream"
+def test_straight_port_of_program_c_hangs_and_the_server_sees_nothing_until_the_kill():
+    run_program_c = run_cell(LESSON, "demo-program-c", **SETUP)["run_program_c"]
+    finished, how, after = run_program_c("close", seconds=2.5)
+    assert finished.hung and finished.stdout == ""
+    # Only the end of the process released the socket: at the kill, not at close().
+    assert how == "end-of-stream" and after >= 2.5
 
 
 def test_program_c_with_shutdown_prints_exit_and_ends_the_connection():
-    run = demo.run_program_c("shutdown", timeout=5.0)
-    assert not run.hung and run.printed == "exit\n"
-    assert run.server_saw_in_the_end == "end-of-stream"
+    run_program_c = run_cell(LESSON, "demo-program-c", **SETUP)["run_program_c"]
+    finished, how, after = run_program_c("shutdown", seconds=5.0)
+    assert not finished.hung and finished.stdout == "exit\n"
+    assert how == "end-of-stream" and after < 2.5
 
 
 def test_close_leaves_the_reader_asleep_and_the_peer_sees_nothing(stop_methods):
@@ -69,13 +84,22 @@ def test_plot_has_a_bar_per_method(stop_methods):
     assert [t.get_text() for t in latency_axis.get_yticklabels()] == list(stop_methods)
 
 
-def test_makefile_pitfalls():
-    pitfall = demo.run_makefile_pitfall()
-    assert not pitfall.file_close_returned  # blocked behind the reader
-    assert pitfall.file_close_returned_after_shutdown
-    assert not pitfall.conn_close_released_socket
-    assert pitfall.peer_saw_after_conn_close == PeerView.NOTHING.value
-    assert pitfall.peer_saw_after_file_close == PeerView.END_OF_STREAM.value
+def test_closing_a_makefile_from_another_thread_waits_for_the_reader(capsys):
+    run_cell(LESSON, "demo-makefile-close", **SETUP)
+    assert capsys.readouterr().out.splitlines() == [
+        "lines.close() from another thread returned: False",  # behind the reader's lock
+        "...and after conn.shutdown(SHUT_RDWR): True",
+        "the reader ended: True"]
+
+
+def test_conn_close_with_a_makefile_open_releases_nothing(capsys):
+    seen = run_cell(LESSON, "demo-makefile-conn-close", **SETUP)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("after conn.close(), the socket is still open as descriptors [")
+    assert printed[0].endswith(f"| the peer saw: {PeerView.NOTHING.value}")
+    assert printed[1] == ("after lines.close() too: [] | the peer saw: "
+                          f"{PeerView.END_OF_STREAM.value}")
+    assert seen["handle"].still_open_as() == []
 
 
 def test_holding_server_holds_then_shuts_down_cleanly():

@@ -1,5 +1,8 @@
 """Pins what lesson 03's notebook says about runtime behaviour."""
 
+import concurrent.futures
+import queue
+import socket
 import threading
 import time
 
@@ -7,10 +10,12 @@ import pytest
 
 from autograder.lessons.waitgroup import WaitGroup as ReferenceWaitGroup
 from autograder.lessons import waitgroup as demo
-from autograder.lessons.programs import source_of
+from autograder.lessons.programs import run_python, source_of
 from autograder.threads import Baseline
 from lesson_cells import run_cell
 
+LESSON = "03_waitgroup"
+PROGRAM_D = "waitgroup_program_d.py"
 MAIN_LINE = "main: closing the connection, then returning"
 READER_LINE = "reader: the connection ended, wg.done()"
 
@@ -20,35 +25,45 @@ def code_of(name, comment):
 
 
 def test_the_port_forgets_the_wait_as_the_book_does():
-    assert "wg.add(1)" in code_of(demo.PROGRAM_D, "#")
-    assert "wg.wait(" not in code_of(demo.PROGRAM_D, "#")
+    assert "wg.add(1)" in code_of(PROGRAM_D, "#")
+    assert "wg.wait(" not in code_of(PROGRAM_D, "#")
     assert "wg.Wait(" not in code_of("waitgroup_program_d.go", "//")
 
 
+def program_d(*switches, seconds):
+    run = run_cell(LESSON, "demo-program-d", socket=socket, run_python=run_python,
+                   source_of=source_of, live_demos_enabled=lambda: False)["run_program_d"]
+    return run(*switches, seconds=seconds)
+
+
 def test_as_printed_the_port_hangs_with_its_reader_blocked():
-    finished = demo.forgotten_wait(timeout=3.0)
+    finished = program_d(seconds=3.0)
     assert finished.hung
     assert finished.stdout.splitlines() == [MAIN_LINE]
 
 
 def test_with_shutdown_the_interpreter_waits_for_the_reader_at_exit():
-    finished = demo.forgotten_wait(shutdown=True, timeout=5.0)
+    finished = program_d("shutdown", seconds=5.0)
     assert not finished.hung and finished.returncode == 0
     assert finished.stdout.splitlines() == [MAIN_LINE, READER_LINE]
 
 
 def test_a_daemon_reader_is_killed_when_main_returns_as_in_go():
-    finished = demo.forgotten_wait(daemon=True, timeout=5.0)
+    finished = program_d("daemon", seconds=5.0)
     assert not finished.hung and finished.returncode == 0
     assert finished.stdout.splitlines() == [MAIN_LINE]
 
 
-def by_mechanism(rows):
+def compare(**settings):
+    cell = run_cell(LESSON, "demo-ways-to-wait", WaitGroup=ReferenceWaitGroup,
+                    threading=threading, time=time, queue=queue,
+                    concurrent=concurrent)
+    rows = demo.compare_waiting(cell["ways_to_wait"], tidy_up=cell["tidy_up"], **settings)
     return {row.mechanism.split(":")[0].split(",")[0]: row for row in rows}
 
 
 def test_every_mechanism_sees_the_work_done_but_a_pool_keeps_its_threads():
-    rows = by_mechanism(demo.compare_waiting(ReferenceWaitGroup, workers=4))
+    rows = compare(workers=4)
     assert all(row.all_finished and row.error_seen is None for row in rows.values())
     assert rows["futures.wait()"].threads_left == 4
     others = [row for name, row in rows.items() if name != "futures.wait()"]
@@ -56,8 +71,7 @@ def test_every_mechanism_sees_the_work_done_but_a_pool_keeps_its_threads():
 
 
 def test_when_a_worker_fails_only_futures_tell_the_waiter():
-    rows = by_mechanism(demo.compare_waiting(ReferenceWaitGroup, workers=4, failing=True,
-                                             timeout=0.3))
+    rows = compare(workers=4, failing=True, timeout=0.3)
     assert rows["Thread.join()"].all_finished and rows["Thread.join()"].error_seen is None
     for name in ("WaitGroup.wait()", "exit queue"):
         assert not rows[name].all_finished and rows[name].error_seen is None
@@ -69,12 +83,12 @@ def test_when_a_worker_fails_only_futures_tell_the_waiter():
 def test_the_comparison_cleans_up_after_itself():
     hook = threading.excepthook
     baseline = Baseline()
-    demo.compare_waiting(ReferenceWaitGroup, workers=3, failing=True, timeout=0.2)
+    compare(workers=3, failing=True, timeout=0.2)
     baseline.expect_gone(1.0, what="compare_waiting")
     assert threading.excepthook is hook
 
 
-@pytest.mark.parametrize("call", ["demo.forgotten_wait", "demo.compare_waiting",
+@pytest.mark.parametrize("call", ["run_program_d(", "demo.compare_waiting",
                                   "run_with_waitgroup(listener"])
 def test_the_notebook_runs_its_demos_only_outside_grading(root, call):
     text = (root / "text" / "03_waitgroup" / "03_waitgroup.md").read_text()
@@ -98,7 +112,7 @@ def test_one_course_waitgroup_serves_both_lessons():
 
 
 def demo_cell(tag: str) -> dict:
-    return run_cell("03_waitgroup", tag, threading=threading, time=time)
+    return run_cell(LESSON, tag, threading=threading, time=time, concurrent=concurrent)
 
 
 def test_queue_task_done_and_join_are_a_waitgroup(capsys):

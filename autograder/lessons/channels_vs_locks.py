@@ -106,28 +106,6 @@ def mechanisms_and_blocks() -> dict[str, str]:
     return table
 
 
-def put_waits_for_mutex(hold: float = 0.1) -> dict[str, bool]:
-    """Hold a Queue's mutex and try to put from another thread: the put must wait."""
-    ch: queue.Queue = queue.Queue()
-    putter = threading.Thread(target=ch.put, args=("hello",), name="putter")
-    with ch.mutex:
-        putter.start()
-        putter.join(hold)
-        waiting_while_held = putter.is_alive()
-    putter.join()
-    return {"put waited while we held the mutex": waiting_while_held,
-            "put finished once we let go": not putter.is_alive() and ch.get_nowait() == "hello"}
-
-
-def shared_mutex() -> dict[str, bool]:
-    """A live Queue: are its three Conditions all built on its one mutex?"""
-    ch: queue.Queue = queue.Queue()
-    conditions = {"not_empty": ch.not_empty, "not_full": ch.not_full,
-                  "all_tasks_done": ch.all_tasks_done}
-    # A Condition made on a lock hands out that lock's own acquire method.
-    return {name: cond.acquire == ch.mutex.acquire for name, cond in conditions.items()}
-
-
 # --- timing ---------------------------------------------------------------------
 
 def quick_mode() -> bool:
@@ -566,39 +544,3 @@ def benchmark_panel(done_mechanisms: dict[str, Callable[[int], list[int]]]):
     run.on_click(on_run)
     return widgets.VBox([widgets.HTML("<b>Benchmark size</b> (larger is steadier, and slower)"),
                          operations, threads, repeats, run, output])
-
-
-# --- what Python 3.13 adds ------------------------------------------------------
-
-def has_queue_shutdown() -> bool:
-    return hasattr(queue.Queue, "shutdown")
-
-
-def queue_shutdown_demo(timeout: float = 1.0) -> dict[str, Any]:
-    """Go's ``close(ch)`` for a Queue: a reader blocked in get() wakes with ShutDown.
-
-    Runs only where the running Python has ``Queue.shutdown()`` (3.13+).
-    """
-    version = ".".join(map(str, sys.version_info[:3]))
-    if not has_queue_shutdown():
-        return {"python": version, "ran": False,
-                "why": "Queue.shutdown() arrived in Python 3.13; this Python does not have it"}
-    ch: queue.Queue = queue.Queue()
-    ch.put("last item")
-    seen: list[Any] = []
-
-    def reader() -> None:
-        while True:
-            try:
-                seen.append(ch.get())
-            except queue.ShutDown:  # type: ignore[attr-defined]  # 3.13+
-                seen.append("ShutDown")
-                return
-    thread = threading.Thread(target=reader, name="reader")
-    thread.start()
-    while ch.qsize():  # let it take the queued item and block in get()
-        time.sleep(0.001)
-    ch.shutdown()
-    thread.join(timeout)
-    return {"python": version, "ran": True, "reader saw": seen,
-            "reader exited": not thread.is_alive()}

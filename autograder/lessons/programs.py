@@ -7,6 +7,7 @@ import html
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,10 +47,12 @@ class Finished:
     hung: bool
 
 
-def run_python(code: str, timeout: float, stdin: str = "") -> Finished:
-    """Run ``code`` in a fresh interpreter; kill it if it outlives ``timeout``."""
+def run_python(code: str, timeout: float, stdin: str = "",
+               args: Sequence[str] = ()) -> Finished:
+    """Run ``code`` (with ``args`` in its ``sys.argv``) in a fresh interpreter;
+    kill it if it outlives ``timeout``."""
     process = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(code)], stdin=subprocess.PIPE,
+        [sys.executable, "-c", textwrap.dedent(code), *args], stdin=subprocess.PIPE,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         out, err = process.communicate(stdin, timeout=timeout)

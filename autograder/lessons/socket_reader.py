@@ -1,31 +1,23 @@
-"""Lesson 02's demonstrations: program C against a local server, and the ways
-to stop a thread blocked in ``recv()``, measured.
+"""Lesson 02's plumbing: a local stand-in for the book's web server, and a
+stopwatch for the ways to stop a thread blocked in ``recv()``.
 
-Whatever can leave a thread asleep for good runs in a child process with a
-timeout (``python -m autograder.lessons.socket_reader <demo>``), so the
-learner's kernel never keeps a stuck thread. Each demo returns what it
-observed, so the notebook can show it and the tests can pin it.
+The readers and the ways to stop them are in the notebook, where the learner
+reads them; this module only times them and draws the figure.
 """
 
 from __future__ import annotations
 
-import json
 import queue
 import selectors
 import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from collections.abc import Callable
 
-from ..sockets import SocketHandle, activity_of, connected_pair, wait_until_reader_waits
+from ..sockets import activity_of, connected_pair, wait_until_reader_waits
 from ..sockets.peer import LOOPBACK
-from .programs import PROGRAMS
-
-PROGRAM_C = PROGRAMS / "socket_reader_program_c.py"
 
 
 # --- a local stand-in for the book's web server ---------------------------------------
@@ -109,42 +101,6 @@ class HoldingServer:
         self.close()
 
 
-# --- program C, in a child process -------------------------------------------------
-
-@dataclass
-class ProgramRun:
-    printed: str
-    hung: bool  # still running at the timeout, and killed
-    seconds: float
-    server_saw_while_running: str | None  # when it hung: what the server had seen by then
-    server_saw_in_the_end: str  # once the program had ended, one way or the other
-
-
-def run_program_c(stop: str = "close", timeout: float = 3.0) -> ProgramRun:
-    """Run the port of program C against a local holding server.
-
-    ``stop="close"`` is the straight port; ``"shutdown"`` adds the fix.
-    """
-    with HoldingServer() as server:
-        began = time.monotonic()
-        program = subprocess.Popen(
-            [sys.executable, str(PROGRAM_C), *map(str, server.address), stop],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        held = server.next_connection(timeout=timeout)  # it dials first thing
-        seen_while_running = None
-        try:
-            printed, _ = program.communicate(timeout=max(began + timeout - time.monotonic(), 0))
-            hung = False
-        except subprocess.TimeoutExpired:
-            hung = True
-            seen_while_running = held.wait_end(0)
-            program.kill()  # the end of a process closes its sockets for good
-            printed, _ = program.communicate()
-        seconds = time.monotonic() - began
-        in_the_end = held.wait_end(timeout=1.0)
-        return ProgramRun(printed, hung, seconds, seen_while_running, in_the_end)
-
-
 # --- ways to stop a reader, measured ---------------------------------------------------
 
 @dataclass
@@ -153,62 +109,6 @@ class Control:
 
     stop: threading.Event = field(default_factory=threading.Event)
     wake: tuple[socket.socket, socket.socket] = field(default_factory=socket.socketpair)
-
-
-def blocking_reader(conn: socket.socket, exit_q: queue.Queue, control: Control) -> None:
-    try:
-        while conn.recv(1024):
-            pass
-    except OSError:
-        pass
-    exit_q.put(time.perf_counter())
-
-
-def polling_reader(interval: float) -> Callable[[socket.socket, queue.Queue, Control], None]:
-    def reader(conn: socket.socket, exit_q: queue.Queue, control: Control) -> None:
-        conn.settimeout(interval)
-        while not control.stop.is_set():
-            try:
-                if not conn.recv(1024):
-                    break
-            except TimeoutError:
-                continue  # wake up, look at the flag, wait again
-            except OSError:
-                break
-        exit_q.put(time.perf_counter())
-    return reader
-
-
-def selector_reader(conn: socket.socket, exit_q: queue.Queue, control: Control) -> None:
-    with selectors.DefaultSelector() as selector:
-        selector.register(conn, selectors.EVENT_READ, "data")
-        selector.register(control.wake[0], selectors.EVENT_READ, "stop")
-        stopping = False
-        while not stopping:
-            for key, _ in selector.select():
-                if key.data == "stop":
-                    stopping = True
-                elif not conn.recv(1024):
-                    stopping = True
-    exit_q.put(time.perf_counter())
-
-
-def _shutdown(how: int) -> Callable[[socket.socket, Control], None]:
-    def stop(conn: socket.socket, control: Control) -> None:
-        conn.shutdown(how)
-        conn.close()
-    return stop
-
-
-STOP_METHODS: dict[str, tuple[Callable, Callable[[socket.socket, Control], None]]] = {
-    "close()": (blocking_reader, lambda conn, control: conn.close()),
-    "shutdown(SHUT_RDWR), close()": (blocking_reader, _shutdown(socket.SHUT_RDWR)),
-    "shutdown(SHUT_RD), close()": (blocking_reader, _shutdown(socket.SHUT_RD)),
-    "settimeout(0.01), flag": (polling_reader(0.01), lambda conn, control: control.stop.set()),
-    "settimeout(0.1), flag": (polling_reader(0.1), lambda conn, control: control.stop.set()),
-    "selector + wake-up pair": (selector_reader,
-                                lambda conn, control: control.wake[1].send(b"!")),
-}
 
 
 @dataclass
@@ -222,10 +122,16 @@ class StopMeasurement:
     rescued_by_peer: bool | None = None  # if it never woke: did the peer's close wake it?
 
 
-def measure_stop(method: str, idle: float = 0.2, give_up: float = 0.5,
-                 repeats: int = 3) -> StopMeasurement:
-    """Start a reader on a loopback connection, let it idle, stop it by ``method``."""
-    reader_func, stop = STOP_METHODS[method]
+Reader = Callable[[socket.socket, queue.Queue, "Control"], None]
+
+
+def measure_stop(method: str, reader_func: Reader, stop: Callable[[socket.socket, Control], None],
+                 idle: float = 0.2, give_up: float = 0.5, repeats: int = 3) -> StopMeasurement:
+    """Start ``reader_func`` on a loopback connection, let it idle, ``stop`` it.
+
+    The reader puts ``time.perf_counter()`` on its queue as it ends. One that
+    has not ended ``give_up`` s after the stop is left to the peer's close.
+    """
     latencies, wakeups, cpu = [], [], []
     result = StopMeasurement(method, True, None, 0.0, 0.0, "")
     for _ in range(repeats):
@@ -263,11 +169,6 @@ def measure_stop(method: str, idle: float = 0.2, give_up: float = 0.5,
     return result
 
 
-def measure_stop_methods(timeout: float = 60.0) -> list[StopMeasurement]:
-    """Every stop method, measured in a child process."""
-    return [StopMeasurement(**row) for row in _in_child("stop-methods", timeout)]
-
-
 def plot_stop_methods(results: list[StopMeasurement], give_up_ms: float = 500.0):
     """Stop latency beside the price paid while idle, one bar per method."""
     import matplotlib.pyplot as plt
@@ -298,79 +199,3 @@ def plot_stop_methods(results: list[StopMeasurement], give_up_ms: float = 500.0)
     slow.invert_yaxis()
     fig.tight_layout()
     return fig
-
-
-# --- the makefile() pitfall ------------------------------------------------------------
-
-@dataclass
-class MakefilePitfall:
-    file_close_returned: bool  # closing the reader's file from another thread
-    file_close_returned_after_shutdown: bool
-    conn_close_released_socket: bool  # conn.close() while a makefile() is open
-    peer_saw_after_conn_close: str
-    peer_saw_after_file_close: str
-
-
-def makefile_pitfall(wait: float = 0.3) -> MakefilePitfall:
-    """A reader on ``conn.makefile()``: what closing the file, or conn, does."""
-    conn, peer = connected_pair()
-    lines = conn.makefile("rb")
-    exit_q: queue.Queue = queue.Queue()
-
-    def reader() -> None:
-        try:
-            for _ in lines:
-                pass
-        except (OSError, ValueError):
-            pass
-        exit_q.put("exit")
-
-    threading.Thread(target=reader, name="makefile reader", daemon=True).start()
-    time.sleep(0.05)
-    closed = threading.Event()
-    threading.Thread(target=lambda: (lines.close(), closed.set()),
-                     name="closes the file", daemon=True).start()
-    file_close_returned = closed.wait(wait)  # the reader holds the file's lock
-    conn.shutdown(socket.SHUT_RDWR)
-    after_shutdown = closed.wait(1.0)
-    exit_q.get(timeout=1.0)
-    conn.close()
-    peer.close()
-
-    conn, peer = connected_pair()
-    handle = SocketHandle.of(conn)
-    lines = conn.makefile("rb")
-    conn.close()  # the file still uses the socket, so nothing is closed yet
-    released = handle.still_open_as() == []
-    seen_after_conn = peer.watch(0.1).value
-    lines.close()
-    seen_after_file = peer.watch(0.5).value
-    peer.close()
-    return MakefilePitfall(file_close_returned, after_shutdown, released, seen_after_conn,
-                           seen_after_file)
-
-
-def run_makefile_pitfall(timeout: float = 20.0) -> MakefilePitfall:
-    return MakefilePitfall(**_in_child("makefile", timeout))
-
-
-# --- the child process -----------------------------------------------------------------
-
-def _in_child(demo: str, timeout: float):
-    done = subprocess.run([sys.executable, "-m", __name__, demo], capture_output=True,
-                          text=True, timeout=timeout, check=True)
-    return json.loads(done.stdout)
-
-
-def _child_main(demo: str) -> None:
-    if demo == "stop-methods":
-        result = [asdict(measure_stop(method)) for method in STOP_METHODS]
-    elif demo == "makefile":
-        result = asdict(makefile_pitfall())
-    else:
-        raise SystemExit(f"unknown demo {demo!r}")
-    print(json.dumps(result), flush=True)
-
-
-if __name__ == "__main__":
-    _child_main(sys.argv[1])
