@@ -60,6 +60,8 @@ def test_in_go_a_channel_costs_several_mutex_pairs_and_a_waitgroup_about_two():
     mutex = ns["sync.Mutex Lock+Unlock"]
     assert ns["buffered chan send+receive"] > 2 * mutex, ns
     assert ns["atomic.Int64 Add"] < ns["WaitGroup Add(1)+Done"] < ns["buffered chan send+receive"]
+    # "about two Mutex pairs in all"
+    assert 1.0 < ns["WaitGroup Add(1)+Done"] / mutex < 4.0, ns
     assert ns["unbuffered chan hand-off"] > ns["buffered chan send+receive"], ns
 
 
@@ -81,3 +83,27 @@ def test_grading_never_runs_go(monkeypatch):
     monkeypatch.setattr(go, "build", lambda *args: pytest.fail("grading built a Go program"))
     assert run_go("program_a.go", ["alpha", "beta", "gamma"], seconds=0.25).ran_with.endswith(
         "(recorded)")
+
+
+@pytest.mark.parametrize("lesson, tag", [("02_socket_reader", "go-program-c"),
+                                         ("03_waitgroup", "go-program-d")])
+def test_a_cell_that_shows_a_recording_asks_no_server_what_it_saw(monkeypatch, capsys,
+                                                                    lesson, tag):
+    """As nbgrader runs the notebook (and where no toolchain is): recorded output,
+    and no wait for a connection that a recording never makes."""
+    from autograder.lessons import socket_reader
+    from lesson_cells import run_cell
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    run_cell(lesson, tag, run_go=run_go, demo=socket_reader, HoldingServer=HoldingServer)
+    printed = capsys.readouterr().out
+    assert "(recorded)" in printed and "the server saw" not in printed
+
+
+def test_the_recorded_runs_of_program_b_show_the_leak_the_lesson_describes():
+    """Lesson 01: "left one consumer running in two runs of ten"."""
+    import json
+
+    recording = json.loads(next((go.RECORDED).glob("program_b-*.json")).read_text())
+    left = [int(run["last_line"]) - 2 for run in recording["runs"]]
+    assert len(left) == 10 and left.count(1) == 2 and left.count(0) == 8

@@ -71,6 +71,13 @@ def test_polling_wakes_up_while_idle(stop_methods, method):
     assert measured.peer_saw == PeerView.END_OF_STREAM.value
 
 
+@pytest.mark.parametrize("method, timeout_ms", [("settimeout(0.01), flag", 10),
+                                                ("settimeout(0.1), flag", 100)])
+def test_a_polling_reader_stops_at_its_next_wake_up(stop_methods, method, timeout_ms):
+    """The stop comes just after a wake-up: it waits nearly a whole timeout."""
+    assert 0.5 * timeout_ms < stop_methods[method].latency_ms < 1.5 * timeout_ms
+
+
 def test_faster_polling_means_more_wakeups(stop_methods):
     assert (stop_methods["settimeout(0.01), flag"].wakeups_per_s
             > stop_methods["settimeout(0.1), flag"].wakeups_per_s)
@@ -115,3 +122,11 @@ def test_holding_server_holds_then_shuts_down_cleanly():
     assert client.recv(1) == b""  # closing the server ended the connection it held
     assert not server._thread.is_alive()
     client.close()
+
+
+def test_a_signal_to_the_stuck_thread_ends_its_recv_on_linux(capsys):
+    run_cell(LESSON, "demo-signal-wakes-recv", **SETUP)
+    assert capsys.readouterr().out.splitlines()[:3] == [
+        "after close(), the reader is alive: True",
+        "after a signal to its thread, alive: False [\"OSError(9, 'Bad file descriptor')\"]",
+        "the peer got: b''"]

@@ -51,6 +51,11 @@ class GoRun:
     def killed(self) -> bool:
         return self.returncode is None
 
+    @property
+    def recorded(self) -> bool:
+        """Shown from a recording: it ran elsewhere, and dialled no server here."""
+        return "(recorded)" in self.ran_with
+
 
 def toolchain() -> str | None:
     """The `go` command, if one is installed and works."""
