@@ -15,7 +15,7 @@ LESSONS := $(notdir $(wildcard text/*))
 SOURCES := $(foreach l,$(LESSONS),source/$(l)/$(l).ipynb)
 RELEASED := $(foreach l,$(LESSONS),notebooks/$(l)/$(l).ipynb)
 
-.PHONY: setup lab test test-fast lint notebooks go-recordings clean
+.PHONY: setup lab fresh test test-fast lint notebooks go-recordings clean
 
 GO_BUILT := $(VENV)/.go-built
 
@@ -36,8 +36,16 @@ $(GO_BUILT): $(STAMP) $(wildcard autograder/lessons/programs/*.go)
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# Learners work in their own copies (work/, which git ignores): notebooks/ is
+# the course as published, and stays as it is.
 lab: setup
-	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=$(CURDIR) notebooks/00_start_here/00_start_here.ipynb
+	$(BIN)/python -m course_tools.workspace prepare
+	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=$(CURDIR)/work $(CURDIR)/work/00_start_here/00_start_here.ipynb
+
+# A clean copy of one lesson; yours is kept beside it:  make fresh LESSON=01_leaky_consumer
+fresh: setup
+	@test -n "$(LESSON)" || { echo "Which lesson? make fresh LESSON=01_leaky_consumer" >&2; exit 2; }
+	$(BIN)/python -m course_tools.workspace fresh $(LESSON)
 
 test: setup sandbox lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

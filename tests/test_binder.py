@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REPO2DOCKER = Path(sys.executable).parent / "repo2docker"
-START_NOTEBOOK = "notebooks/00_start_here/00_start_here.ipynb"
+START_NOTEBOOK = "work/00_start_here/00_start_here.ipynb"  # the learner's copy
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,9 @@ def test_readme_badge_opens_the_first_notebook_in_jupyterlab():
     assert badge["image"].endswith("/badge_logo.svg")
     assert re.search(r"/v2/gh/[^/]+/[^/]+/[^/?]+\?urlpath=lab/tree/", badge["link"])
     assert badge["link"].endswith("?urlpath=lab/tree/" + START_NOTEBOOK)
-    assert (ROOT / START_NOTEBOOK).is_file()
+    # postBuild makes the learner's copies, the badge's target among them.
+    assert "python -m course_tools.workspace prepare" in (ROOT / "postBuild").read_text()
+    assert (ROOT / "notebooks" / Path(START_NOTEBOOK).relative_to("work")).is_file()
 
 
 def test_binder_has_go_and_builds_the_programs_before_a_learner_arrives():
