@@ -136,7 +136,7 @@ LOSSY_WAITGROUP = """
 import sys as _sys
 
 class WaitGroup:
-    # True in the race test's child, which runs as __main__ from race_probe.py.
+    # True in the race test's child, which runs as __main__ from race_child.py.
     in_race_child = "seeded_rounds" in vars(_sys.modules["__main__"])
     %s
     def __init__(self):

@@ -6,48 +6,40 @@ microsecond, so the GIL changes hands at every chance. Inside the learner's
 kernel those measures can starve every other thread (threads left spinning
 keep the GIL for minutes), and a trace function or a switch interval left
 behind would slow down whatever runs next. So the class is taken to a child
-process, as source: the child runs the test and answers with one line of JSON
-on stdout; the parent kills it if it overruns. Nothing of the test stays in
-the grading process: no thread, no trace function, no changed setting.
+process, as source: the child (``race_child``) runs the test and answers with
+one line of JSON on stdout; the parent kills it if it overruns. Nothing of the
+test stays in the grading process: no thread, no trace function, no changed
+setting.
 
-The parent's side (``race_request``, ``run_probe``, ``run_held_probe``) and
-the child's side (``main``, run as ``python -P race_probe.py``) share this
-file, which imports nothing outside the standard library.
-
-For the judge (a request with a seed), the child's own verdict is not
-enough: learner code runs in the child and could print any report. So each
-trial ends *held*: every thread's done() but the last has returned, two
-threads wait in ``wg.wait()``, and the child says which and stops until told
-to go on; it stops again once the last done() has returned. The judge sees
-those waiters in ``/proc`` from outside, asleep while one done() is still to
-come and gone after it, while the child still runs: a WaitGroup that lost an
-add(1) releases them too soon, one that lost a done() never.
+This is the parent's side: the class as source with what it uses
+(``race_request``), and the child run for a learner's check (``run_probe``)
+or, step by step, for the judge (``run_held_probe``).
 """
 
 from __future__ import annotations
 
 import ast
 import base64
-import builtins
 import dis
 import importlib
 import json
 import linecache
 import os
 import pickle
-import random
 import select
 import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
 import types
-from types import CodeType, FrameType
+from types import CodeType
 from typing import Any
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 
+from . import race_child
+
+CHILD = os.path.abspath(race_child.__file__)
 
 
 class Unavailable(Exception):
@@ -171,7 +163,7 @@ def run_probe(request: dict[str, Any], timeout: float) -> dict[str, Any]:
     after ``timeout`` s, or ``{"outcome": "crashed"}``."""
     try:
         process = subprocess.Popen(
-            [sys.executable, "-P", os.path.abspath(__file__)], stdin=subprocess.PIPE,
+            [sys.executable, "-P", CHILD], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     except OSError as error:
         return {"outcome": "crashed", "returncode": None, "stderr": [str(error)]}
@@ -201,7 +193,7 @@ def run_held_probe(request: dict[str, Any], timeout: float) -> Generator[dict, N
     with tempfile.TemporaryFile() as errors:  # a file: a full pipe would stop the child
         try:
             process = subprocess.Popen(
-                [sys.executable, "-P", os.path.abspath(__file__)], stdin=subprocess.PIPE,
+                [sys.executable, "-P", CHILD], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=errors)
         except OSError as error:
             return {"outcome": "crashed", "returncode": None, "stderr": [str(error)]}
@@ -238,304 +230,3 @@ def run_held_probe(request: dict[str, Any], timeout: float) -> Generator[dict, N
         finally:  # also when the judge stops asking: no child left behind
             process.kill()
             process.wait()
-
-
-# --- the child's side ------------------------------------------------------------------------
-
-Stack = list[list[Any]]  # [filename, line number, function], outermost first
-
-
-def _stack_of_error(error: BaseException) -> Stack:
-    import traceback
-    return [[f.filename, f.lineno or 0, f.name] for f in traceback.extract_tb(error.__traceback__)]
-
-
-def _stack_of_frame(frame: FrameType | None) -> Stack:
-    stack = []
-    while frame is not None:
-        stack.append([frame.f_code.co_filename, frame.f_lineno or 0, frame.f_code.co_name])
-        frame = frame.f_back
-    return stack[::-1]
-
-
-def _error(error: BaseException, **more: Any) -> dict[str, Any]:
-    return {"type": type(error).__name__, "message": str(error),
-            "stack": _stack_of_error(error), **more}
-
-
-def switch_at_every_step(codes: frozenset[CodeType]) -> Callable:
-    """A trace function that runs between any two bytecodes of ``codes``.
-
-    CPython hands the GIL to another thread only at certain points (calls,
-    loops), so a read-modify-write without a lock often survives plain
-    hammering. A Python trace function is such a point: traced per bytecode,
-    the answer's methods can be interrupted anywhere, as a faster machine, a
-    later Python or a free-threaded build may do any day.
-    """
-    def every_step(frame: FrameType, event: str, arg: object) -> Callable:
-        return every_step
-
-    def on_call(frame: FrameType, event: str, arg: object) -> Callable | None:
-        if frame.f_code in codes:
-            frame.f_trace_opcodes = True
-            return every_step
-        return None
-    return on_call
-
-
-def methods_code(cls: type) -> frozenset[CodeType]:
-    codes = set()
-    for klass in cls.__mro__[:-1]:
-        for value in vars(klass).values():
-            if isinstance(value, (staticmethod, classmethod)):
-                value = value.__func__
-            func = value.fget if isinstance(value, property) else value
-            code = getattr(func, "__code__", None)
-            if code is not None:
-                codes.add(code)
-    return frozenset(codes)
-
-
-class _Adder(threading.Thread):
-    def __init__(self, work: Callable[[_Adder], None], index: int, rounds: int) -> None:
-        super().__init__(name=f"adder {index + 1}", daemon=True)
-        self.work = work
-        self.rounds = rounds
-        self.phase = "start"
-        self.adds = self.dones = 0  # calls that returned
-        self.withheld = 0  # done() calls left for the end of a held trial
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.work(self)
-        except BaseException as error:  # noqa: BLE001 - reported to the parent
-            self.error = error
-
-
-def _counter_of(wg: Any) -> list[Any] | None:
-    """``[attribute, value]`` of the one int attribute of ``wg``, if one."""
-    try:
-        ints = [[k, v] for k, v in vars(wg).items()
-                if isinstance(v, int) and not isinstance(v, bool)]
-    except TypeError:
-        return None
-    return ints[0] if len(ints) == 1 else None
-
-
-def seeded_rounds(seed: int, threads: int, rounds: int) -> list[int]:
-    """Each thread's rounds in a seeded trial (the judge's): 0.75 to 1.25 x
-    ``rounds``, drawn from ``seed``, so that a report of the trial has to
-    agree with the seed's draw."""
-    draw = random.Random(seed)
-    return [rounds - rounds // 4 + draw.randrange(rounds // 2 + 1) for _ in range(threads)]
-
-
-WAITERS = 2  # threads in wg.wait() at the end of a held trial
-SETTLE = 0.05  # time for a waiter that should not wait to return
-
-
-def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
-           at_once: float, per_thread: list[int] | None = None,
-           tally: list[list[int]] | None = None,
-           hold: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any] | None:
-    """``threads`` threads each call add(1) ``rounds`` times (or
-    ``per_thread[i]`` times), all at once, then done() as often; None if the
-    counter ends at 0, else what went wrong. ``tally`` receives each thread's
-    ``[adds, dones]`` that returned. With ``hold``, the trial ends held (see
-    ``held_end``) instead of with wait(timeout=0)."""
-    try:
-        wg = WaitGroup()
-    except Exception as error:  # noqa: BLE001
-        return {"outcome": "error", **_error(error, call="WaitGroup()")}
-    tracer = switch_at_every_step(methods_code(WaitGroup))
-    start_together = threading.Barrier(threads, timeout=deadline)
-
-    def add_and_done(me: _Adder) -> None:
-        sys.settrace(tracer)  # this thread only
-        try:
-            # All add, then all count down: a lost add cannot be cancelled by a
-            # lost done, so any lost update shows at the end.
-            start_together.wait()
-            me.phase = "add"
-            for _ in range(me.rounds):
-                wg.add(1)
-                me.adds += 1
-            me.phase = "between"
-            start_together.wait()
-            me.phase = "done"
-            for _ in range(me.rounds - me.withheld):
-                wg.done()
-                me.dones += 1
-            me.phase = "end"
-        except BaseException:
-            start_together.abort()  # the others must not wait for this one
-            raise
-        finally:
-            sys.settrace(None)
-
-    workers = [_Adder(add_and_done, i, per_thread[i] if per_thread else rounds)
-               for i in range(threads)]
-    workers[0].withheld = int(hold is not None)
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        for worker in workers:
-            worker.start()
-        end = time.monotonic() + deadline
-        for worker in workers:
-            worker.join(max(0.0, end - time.monotonic()))
-    finally:
-        sys.setswitchinterval(interval)
-    stuck = [w for w in workers if w.is_alive()]
-    if stuck:
-        frames = sys._current_frames()
-        return {"outcome": "stuck", "threads": len(stuck), "phase": stuck[0].phase,
-                "stack": _stack_of_frame(frames.get(stuck[0].ident))}
-    failed = sorted((w for w in workers if w.error is not None),
-                    key=lambda w: isinstance(w.error, threading.BrokenBarrierError))
-    if failed:
-        first = failed[0]
-        assert first.error is not None
-        return {"outcome": "error", "threads": len(failed),
-                **_error(first.error, call="wg.done()" if first.phase == "done"
-                         else "wg.add(1)" if first.phase == "add" else "wg.add(1) / wg.done()",
-                         phase=first.phase)}
-    found = (held_end(wg, workers[0], hold, at_once) if hold is not None
-             else final_wait(wg, at_once))
-    if found is None and tally is not None:
-        tally.extend([w.adds, w.dones] for w in workers)
-    return found
-
-
-def final_wait(wg: Any, at_once: float) -> dict[str, Any] | None:
-    """wg.wait(timeout=0) once every done() has returned: True, or what went wrong."""
-    got: dict[str, Any] = {}
-
-    def wait_once() -> None:
-        try:
-            got["value"] = wg.wait(timeout=0)
-        except BaseException as error:  # noqa: BLE001
-            got["error"] = error
-    waiter = threading.Thread(target=wait_once, daemon=True)
-    waiter.start()
-    waiter.join(at_once)
-    if waiter.is_alive():
-        return {"outcome": "wait_stuck", "stack": _stack_of_frame(
-            sys._current_frames().get(waiter.ident))}
-    if "error" in got:
-        return {"outcome": "error", "threads": 1,
-                **_error(got["error"], call="wg.wait(timeout=0)", phase="wait")}
-    if got["value"] is not True:
-        return {"outcome": "lost", "got": repr(got["value"]), "counter": _counter_of(wg)}
-    return None
-
-
-def held_end(wg: Any, last: _Adder, hold: Callable[[dict[str, Any]], None],
-             at_once: float) -> dict[str, Any] | None:
-    """The end of a held trial: with one done() still to come, ``WAITERS``
-    threads call wg.wait(); ``hold`` names them to the judge and returns when
-    the judge has seen them waiting; then the last done() must release them,
-    which the judge sees at the second ``hold``."""
-    returned: dict[int, Any] = {}
-
-    def wait_for_zero(index: int) -> None:
-        try:
-            returned[index] = wg.wait()
-        except BaseException as error:  # noqa: BLE001
-            returned[index] = error
-    waiters = [threading.Thread(target=wait_for_zero, args=(i,), name=f"waiter {i + 1}",
-                                daemon=True) for i in range(WAITERS)]
-    for waiter in waiters:
-        waiter.start()
-    time.sleep(SETTLE)
-    early = len(returned)
-    hold({"holding": {"pid": os.getpid(),
-                      "waiters": [waiter.native_id or 0 for waiter in waiters]}})
-    try:
-        wg.done()
-    except BaseException as error:  # noqa: BLE001
-        return {"outcome": "error", "threads": 1,
-                **_error(error, call="wg.done()", phase="done")}
-    last.dones += 1
-    for waiter in waiters:
-        waiter.join(at_once)
-    hold({"released": {"pid": os.getpid()}})
-    errors = [r for r in returned.values() if isinstance(r, BaseException)]
-    if errors:
-        return {"outcome": "error", "threads": len(errors),
-                **_error(errors[0], call="wg.wait()", phase="wait")}
-    if early:
-        return {"outcome": "released_early", "counter": _counter_of(wg)}
-    if len(returned) < WAITERS:
-        return {"outcome": "not_released", "counter": _counter_of(wg)}
-    if any(r is not True for r in returned.values()):
-        return {"outcome": "lost", "got": repr(next(r for r in returned.values()
-                                                    if r is not True)),
-                "counter": _counter_of(wg)}
-    return None
-
-
-def _rebuild(request: dict[str, Any]) -> type | dict[str, Any]:
-    if "import" in request:
-        module, qualname = request["import"]
-        found: Any = importlib.import_module(module)
-        for part in qualname.split("."):
-            found = getattr(found, part)
-        return found
-    scope: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
-    left_behind = []
-    for name, how in request["globals"].items():
-        try:
-            scope[name] = (importlib.import_module(how["module"]) if "module" in how
-                           else pickle.loads(base64.b64decode(how["pickle"])))
-        except Exception:  # noqa: BLE001 - say which name could not be carried
-            left_behind.append(name)
-    if left_behind:
-        return {"outcome": "left_behind", "names": left_behind}
-    code = compile("\n" * (request["first"] - 1) + request["source"], request["filename"],
-                   "exec")
-    try:
-        exec(code, scope)
-    except Exception as error:  # noqa: BLE001
-        return {"outcome": "error", **_error(error, call=f"class {request['class_name']}")}
-    return scope[request["class_name"]]
-
-
-def main() -> None:
-    request = json.loads(sys.stdin.readline())
-    report_to = os.fdopen(os.dup(1), "w")
-    sys.stdout = sys.stderr  # the learner's prints must not get in the report's way
-
-    def hold(step: dict[str, Any]) -> None:
-        """Tell the judge ``step``; go on once it says so."""
-        report_to.write(json.dumps({"step": step}) + "\n")
-        report_to.flush()
-        sys.stdin.readline()
-
-    report: dict[str, Any] = {"outcome": "passed"}
-    WaitGroup = _rebuild(request)
-    if isinstance(WaitGroup, dict):
-        report = WaitGroup
-    else:
-        seed, tallies = request.get("seed"), []
-        for trial in range(request["trials"]):
-            tally: list[list[int]] = []
-            per_thread = (None if seed is None else
-                          seeded_rounds(seed + trial, request["threads"], request["rounds"]))
-            found = hammer(WaitGroup, request["threads"], request["rounds"],
-                           request["deadline"], request["at_once"], per_thread, tally,
-                           hold=None if seed is None else hold)
-            if found is not None:
-                report = {**found, "trial": trial + 1}
-                break
-            tallies.append(tally)
-        if seed is not None and report["outcome"] == "passed":
-            report["tallies"] = tallies  # for the judge: what each thread's calls did
-    report_to.write(json.dumps(report) + "\n")
-    report_to.flush()
-    os._exit(0)  # threads stuck in the learner's code must not delay the exit
-
-
-if __name__ == "__main__":
-    main()

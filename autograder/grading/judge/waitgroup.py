@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 from ...exercises.harness import CALL_DEADLINE, plural
-from ...exercises.race_probe import WAITERS, seeded_rounds
+from ...exercises.race_child import WAITERS, seeded_rounds
 from ...exercises.waitgroup import (AT_ONCE, EXIT_DEADLINE, LOST_UPDATE, RACE_STARTUP,
                                     SEQUENCES, SETTLE, WAITER_TIMEOUT, _left_behind,
                                     _race_verdict, counter_step_fault, random_sequence)
@@ -197,7 +197,7 @@ def _race(subject: Subject, rng: random.Random, rounds: int, trials: int) -> Non
     """The race trials run in a child process of the learner's process.
 
     It picks the threads, the rounds and the seed that draws each thread's
-    own number of rounds. Each trial ends held (``race_probe.held_end``): the
+    own number of rounds. Each trial ends held (``race_child.held_end``): the
     judge sees the child's two waiters asleep in ``/proc`` while one done() is
     still to come, and gone once it has been called. Trusted from the child's
     report: that the waiters it names called the learner's ``wait()``, and each
@@ -265,7 +265,7 @@ def _held_waiters(subject: Subject, holding: Any) -> tuple[list[int | None], int
     """The host ids of the waiters a held trial names (None for one that is
     not a thread of the race test's child, or no longer), and of the child."""
     expect(isinstance(holding, dict), "The race test's child did not say which threads wait.")
-    child = subject.child(holding.get("pid"), "race_probe.py")
+    child = subject.child(holding.get("pid"), "race_child.py")
     inner = holding.get("waiters")
     expect(isinstance(inner, list) and len(inner) == WAITERS == len(set(inner))
            and all(type(t) is int for t in inner),
