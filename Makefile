@@ -79,8 +79,13 @@ notebooks/%.ipynb: source/%.ipynb $(wildcard autograder/grading/*.py) nbgrader_c
 go-recordings: notebooks
 	$(BIN)/python -m course_tools.go_recordings
 
+# The environment and caches only: gradebook.db holds grades (manual ones too).
 clean:
-	rm -rf $(VENV) gradebook.db .pytest_cache
+	rm -rf $(VENV) .pytest_cache
+
+# Deletes every grade of the class, manual ones included. On purpose only.
+delete-gradebook:
+	rm -f gradebook.db
 
 # Grading a class (see README, "Grading a class").
 #   make grade [ASSIGNMENTS="01_leaky_consumer ..."] [WORKERS=N]
@@ -88,7 +93,11 @@ clean:
 #       then feedback, exports/grades.csv and exports/report.html
 #   make grade-demo [WORKERS=N]
 #       the same on a scratch copy of the demo class (demo_class/)
-.PHONY: grade grade-demo
+.PHONY: grade grade-demo gradebook delete-gradebook
+
+# The gradebook nbgrader autograde needs: every lesson added, once (make grade does it too).
+gradebook: setup
+	$(BIN)/python -m course_tools.gradebook_api $(ASSIGNMENTS)
 
 grade: setup sandbox
 	$(BIN)/python -m course_tools.batch $(ASSIGNMENTS) $(if $(WORKERS),--workers $(WORKERS))

@@ -54,8 +54,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import supervisor
-from .gradebook_api import (EXPORTS, LEDGER_NAME, gradebook, is_lock_error,  # noqa: F401
-                            load_api, tool_path, with_busy_timeout)
+from .gradebook_api import (EXPORTS, LEDGER_NAME, add_assignments, gradebook,  # noqa: F401
+                            is_lock_error, load_api, tool_path, with_busy_timeout)
 from .nbgrader_log import failure_cause
 
 WORKER_LOG = "batch-workers.log"  # what the workers and their kernels wrote to stderr
@@ -154,29 +154,13 @@ def prepare(api, jobs: list[Job]) -> list[str]:
     """Create the gradebook, course, assignments and students up front.
 
     Workers then only update rows that exist, so they never race to create
-    tables or the same row. An assignment missing from the gradebook is
-    added by nbgrader's generate_assignment, released into a scratch folder
-    so the course's committed student notebooks are left alone.
-    Returns the messages of anything that could not be prepared.
+    tables or the same row (``add_assignments``: the committed student
+    notebooks are left alone). Returns the messages of anything that could
+    not be prepared.
     """
     from nbgrader.api import MissingEntry
-    from nbgrader.utils import temp_attrs
 
-    problems = []
-    with gradebook(api) as gb:
-        missing = []
-        for assignment in sorted({job.assignment for job in jobs}):
-            try:
-                gb.find_assignment(assignment)
-            except MissingEntry:
-                missing.append(assignment)
-    for assignment in missing:
-        with tempfile.TemporaryDirectory() as scratch:
-            with temp_attrs(api.coursedir, release_directory=scratch):
-                result = api.generate_assignment(assignment, force=True, create=True)
-        if not result["success"]:
-            problems.append(f"{assignment}: nbgrader generate_assignment failed:\n"
-                            f"{result.get('error') or result.get('log')}")
+    problems = add_assignments(api, [job.assignment for job in jobs])
     with gradebook(api) as gb:
         for student in sorted({job.student for job in jobs}):
             try:

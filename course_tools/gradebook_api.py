@@ -1,11 +1,17 @@
 """nbgrader's API and gradebook, loaded the way nbgrader's own commands load them.
 
-Shared by the batch grader and the report, so neither imports the other.
+Shared by the batch grader and the report, so neither imports the other. Run
+as a program (``make gradebook``), it adds the course's assignments to the
+gradebook, which ``nbgrader autograde`` needs before it grades anything:
+
+    python -m course_tools.gradebook_api [ASSIGNMENT ...]
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 from pathlib import Path
 
 from .nbgrader_cli import tool_env
@@ -61,3 +67,53 @@ def gradebook(api):
 
 def is_lock_error(text: str | None) -> bool:
     return bool(text) and any(marker in text for marker in _LOCKED)
+
+
+def add_assignments(api, assignments: list[str]) -> list[str]:
+    """Add each assignment missing from the gradebook, with its graded cells.
+
+    nbgrader's generate_assignment records them; its student version goes to
+    a scratch folder, so the course's committed notebooks are left alone.
+    Returns the messages of any that could not be added.
+    """
+    from nbgrader.api import MissingEntry
+    from nbgrader.utils import temp_attrs
+
+    with gradebook(api) as gb:
+        missing = []
+        for assignment in sorted(set(assignments)):
+            try:
+                gb.find_assignment(assignment)
+            except MissingEntry:
+                missing.append(assignment)
+    problems = []
+    for assignment in missing:
+        with tempfile.TemporaryDirectory() as scratch:
+            with temp_attrs(api.coursedir, release_directory=scratch):
+                result = api.generate_assignment(assignment, force=True, create=True)
+        if not result["success"]:
+            problems.append(f"{assignment}: nbgrader generate_assignment failed:\n"
+                            f"{result.get('error') or result.get('log')}")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    course = Path.cwd()
+    if not (course / "nbgrader_config.py").exists():
+        print(f"error: {course} has no nbgrader_config.py: not a course directory",
+              file=sys.stderr)
+        return 1
+    api = load_api(course)
+    graded = sorted(p.name for p in (course / api.coursedir.source_directory).iterdir()
+                    if p.is_dir() and any(p.glob("*.ipynb")))
+    wanted = (sys.argv[1:] if argv is None else argv) or graded
+    problems = add_assignments(api, wanted)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if not problems:
+        print(f"the gradebook has {', '.join(wanted)}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
