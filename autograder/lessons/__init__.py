@@ -1,4 +1,5 @@
-"""Helpers the lessons use: live monitor, program runners, demos and plots."""
+"""The lessons' plumbing: the live monitor, program runners, local servers,
+stopwatches, tables and plots. What proves a claim is in the notebook."""
 
 import os
 
