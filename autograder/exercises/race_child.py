@@ -7,7 +7,7 @@ enough: learner code runs in the child and could print any report. So each
 trial ends *held*: every thread's done() but the last has returned, two
 threads wait in ``wg.wait()``, and the child says which and stops until told
 to go on; it stops again once the last done() has returned. The judge sees
-those waiters in ``/proc`` from outside, asleep while one done() is still to
+those waiters in ``/proc`` from outside, there while one done() is still to
 come and gone after it, while the child still runs: a WaitGroup that lost an
 add(1) releases them too soon, one that lost a done() never.
 

@@ -198,7 +198,7 @@ def _race(subject: Subject, rng: random.Random, rounds: int, trials: int) -> Non
 
     It picks the threads, the rounds and the seed that draws each thread's
     own number of rounds. Each trial ends held (``race_child.held_end``): the
-    judge sees the child's two waiters asleep in ``/proc`` while one done() is
+    judge sees the child's two waiters in ``/proc`` while one done() is
     still to come, and gone once it has been called. Trusted from the child's
     report: that the waiters it names called the learner's ``wait()``, and each
     thread's count of add(1) and done() calls that returned, which must be
