@@ -216,6 +216,126 @@ def test_the_judge_sees_lost_done_calls_from_outside(tmp_path):
              "after the last done(), threads in wg.wait() were still waiting")
 
 
+# From a fourth, independent attack round: lock-less WaitGroups whose counter
+# update sat where the race test's tracing did not reach, or that switched the
+# tracing off in the race test's child.
+NESTED_UPDATE = """
+class WaitGroup:
+    def __init__(self):
+        self._count = 0
+        self._zero = threading.Condition()
+
+    def add(self, delta=1):
+        def step():  # no lock: read, check and write back the counter
+            if self._count + delta < 0:
+                raise ValueError("negative WaitGroup counter")
+            self._count += delta
+            return self._count
+        if step() == 0:
+            with self._zero:
+                self._zero.notify_all()
+
+    def done(self):
+        self.add(-1)
+
+    def wait(self, timeout=None):
+        with self._zero:
+            return self._zero.wait_for(lambda: self._count == 0, timeout)
+"""
+
+DECORATED_ADD = """
+class WaitGroup:
+    def _checked(method):  # a decorator in the class body: the traced code is the wrapper's
+        def wrapper(self, *args, **kwargs):
+            return method(self, *args, **kwargs)
+        return wrapper
+
+    def __init__(self):
+        self._count = 0
+        self._zero = threading.Condition()
+
+    @_checked
+    def add(self, delta=1):
+        if self._count + delta < 0:
+            raise ValueError("negative WaitGroup counter")
+        self._count += delta  # no lock: updates get lost
+        if self._count == 0:
+            with self._zero:
+                self._zero.notify_all()
+
+    def done(self):
+        self.add(-1)
+
+    def wait(self, timeout=None):
+        with self._zero:
+            return self._zero.wait_for(lambda: self._count == 0, timeout)
+"""
+
+HELPER_REBOUND = """
+class WaitGroup:
+    # In the race test's child (race_child.py runs as __main__): no per-bytecode tracer.
+    _m = __import__("sys").modules["__main__"]
+    if hasattr(_m, "switch_at_every_step"):
+        _m.switch_at_every_step = lambda codes: None
+    del _m
+
+    def __init__(self):
+        self._count = 0
+        self._zero = threading.Condition()
+
+    def add(self, delta=1):
+        if self._count + delta < 0:
+            raise ValueError("negative WaitGroup counter")
+        self._count += delta  # no lock: updates get lost
+        if self._count == 0:
+            with self._zero:
+                self._zero.notify_all()
+
+    def done(self):
+        self.add(-1)
+
+    def wait(self, timeout=None):
+        with self._zero:
+            return self._zero.wait_for(lambda: self._count == 0, timeout)
+"""
+
+TRACING_OFF = NO_LOCK.replace("    def add(self, delta=1):\n", """    def add(self, delta=1):
+        __import__("sys").settrace(None)  # no trace function, no switch in the update
+""", 1)
+
+# The same, saving the trace function and putting it back after the update.
+TRACING_PAUSED = NO_LOCK.replace("    def add(self, delta=1):\n", """    def add(self, delta=1):
+        import sys
+        tracer = sys.gettrace()
+        sys.settrace(None)
+        try:
+            self._add(delta)
+        finally:
+            sys.settrace(tracer)
+
+    def _add(self, delta):
+""", 1)
+
+# Or a switch interval so long that no other thread runs inside the update.
+SWITCHES_SLOWED = NO_LOCK.replace("    def add(self, delta=1):\n", """    def add(self, delta=1):
+        __import__("sys").setswitchinterval(1.0)
+""", 1)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (NESTED_UPDATE, "update was lost"),
+    (DECORATED_ADD, "update was lost"),
+    (HELPER_REBOUND, "update was lost"),
+    (TRACING_OFF, "the race test's own trace function may not be changed"),
+    (TRACING_PAUSED, "the race test's own trace function may not be changed"),
+    (SWITCHES_SLOWED, "the race test's own switch interval may not be changed"),
+], ids=["update in a nested function", "add behind a decorator",
+        "the child's tracing helper rebound", "tracing switched off",
+        "tracing paused around the update", "switch interval slowed"])
+def test_code_the_tracing_did_not_reach_is_traced_now(tmp_path, answer, words):
+    rejected(judge_says(answer, "waitgroup", tmp_path), words)
+
+
 @pytest.mark.parametrize("answer", [RACE_CHILD_REPORTS_A_PASS, RACE_CHILD_WAIT_SAYS_ZERO],
                          ids=["class body prints a passing report",
                               "wait() says zero in the child"])

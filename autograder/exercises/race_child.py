@@ -26,7 +26,7 @@ import random
 import sys
 import threading
 import time
-from types import CodeType, FrameType
+from types import FrameType
 from typing import Any
 from collections.abc import Callable
 
@@ -52,28 +52,31 @@ def _error(error: BaseException, **more: Any) -> dict[str, Any]:
             "stack": _stack_of_error(error), **more}
 
 
-def switch_at_every_step(codes: frozenset[CodeType]) -> Callable:
-    """A trace function that runs between any two bytecodes of ``codes``.
+def switch_at_every_step(files: frozenset[str]) -> Callable:
+    """A trace function that runs between any two bytecodes of code from ``files``.
 
     CPython hands the GIL to another thread only at certain points (calls,
     loops), so a read-modify-write without a lock often survives plain
     hammering. A Python trace function is such a point: traced per bytecode,
-    the answer's methods can be interrupted anywhere, as a faster machine, a
-    later Python or a free-threaded build may do any day.
+    the answer's code can be interrupted anywhere, as a faster machine, a
+    later Python or a free-threaded build may do any day. All of the answer's
+    code is traced, by its file: its methods, and the functions, wrappers and
+    lambdas inside them.
     """
     def every_step(frame: FrameType, event: str, arg: object) -> Callable:
         return every_step
 
     def on_call(frame: FrameType, event: str, arg: object) -> Callable | None:
-        if frame.f_code in codes:
+        if frame.f_code.co_filename in files:
             frame.f_trace_opcodes = True
             return every_step
         return None
     return on_call
 
 
-def methods_code(cls: type) -> frozenset[CodeType]:
-    codes = set()
+def code_files(cls: type) -> frozenset[str]:
+    """The files the code of ``cls`` (and of the classes it builds on) came from."""
+    files = set()
     for klass in cls.__mro__[:-1]:
         for value in vars(klass).values():
             if isinstance(value, (staticmethod, classmethod)):
@@ -81,8 +84,33 @@ def methods_code(cls: type) -> frozenset[CodeType]:
             func = value.fget if isinstance(value, property) else value
             code = getattr(func, "__code__", None)
             if code is not None:
-                codes.add(code)
-    return frozenset(codes)
+                files.add(code.co_filename)
+    return frozenset(files)
+
+
+# Bound before any learner code runs in this process (and into hammer's
+# defaults): a class body that rebinds this module's names, or sys's, does not
+# change what the trials use.
+_TRACING = (switch_at_every_step, code_files, sys.settrace, sys.gettrace,
+            sys.setswitchinterval, sys.getswitchinterval)
+
+
+class Untraced(Exception):
+    """Learner code switched the race test's trace function off."""
+
+
+def _refused(what: str) -> Callable[..., None]:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise Untraced(f"the race test's own {what} may not be changed")
+    return refuse
+
+
+def keep_learner_off_the_switches() -> None:
+    """What makes races show (the trace function, the switch interval) is
+    the trials' own: from here on, learner code that calls sys.settrace or
+    sys.setswitchinterval gets Untraced instead."""
+    sys.settrace = _refused("trace function")  # type: ignore[assignment]
+    sys.setswitchinterval = _refused("switch interval")  # type: ignore[assignment]
 
 
 class _Adder(threading.Thread):
@@ -127,7 +155,8 @@ SETTLE = 0.05  # time for a waiter that should not wait to return
 def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
            at_once: float, per_thread: list[int] | None = None,
            tally: list[list[int]] | None = None,
-           hold: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any] | None:
+           hold: Callable[[dict[str, Any]], None] | None = None,
+           _tracing: tuple = _TRACING) -> dict[str, Any] | None:
     """``threads`` threads each call add(1) ``rounds`` times (or
     ``per_thread[i]`` times), all at once, then done() as often; None if the
     counter ends at 0, else what went wrong. ``tally`` receives each thread's
@@ -137,11 +166,17 @@ def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
         wg = WaitGroup()
     except Exception as error:  # noqa: BLE001
         return {"outcome": "error", **_error(error, call="WaitGroup()")}
-    tracer = switch_at_every_step(methods_code(WaitGroup))
+    trace_every_step, files_of, settrace, gettrace, set_interval, get_interval = _tracing
+    tracer = trace_every_step(files_of(WaitGroup))
+
+    def still_traced() -> None:
+        if gettrace() is not tracer:
+            raise Untraced("the race test's trace function was switched off")
+
     start_together = threading.Barrier(threads, timeout=deadline)
 
     def add_and_done(me: _Adder) -> None:
-        sys.settrace(tracer)  # this thread only
+        settrace(tracer)  # this thread only
         try:
             # All add, then all count down: a lost add cannot be cancelled by a
             # lost done, so any lost update shows at the end.
@@ -149,25 +184,27 @@ def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
             me.phase = "add"
             for _ in range(me.rounds):
                 wg.add(1)
+                still_traced()
                 me.adds += 1
             me.phase = "between"
             start_together.wait()
             me.phase = "done"
             for _ in range(me.rounds - me.withheld):
                 wg.done()
+                still_traced()
                 me.dones += 1
             me.phase = "end"
         except BaseException:
             start_together.abort()  # the others must not wait for this one
             raise
         finally:
-            sys.settrace(None)
+            settrace(None)
 
     workers = [_Adder(add_and_done, i, per_thread[i] if per_thread else rounds)
                for i in range(threads)]
     workers[0].withheld = int(hold is not None)
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
+    interval = get_interval()
+    set_interval(1e-6)
     try:
         for worker in workers:
             worker.start()
@@ -175,7 +212,7 @@ def hammer(WaitGroup: type, threads: int, rounds: int, deadline: float,
         for worker in workers:
             worker.join(max(0.0, end - time.monotonic()))
     finally:
-        sys.setswitchinterval(interval)
+        set_interval(interval)
     stuck = [w for w in workers if w.is_alive()]
     if stuck:
         frames = sys._current_frames()
@@ -303,6 +340,7 @@ def main() -> None:
         sys.stdin.readline()
 
     report: dict[str, Any] = {"outcome": "passed"}
+    keep_learner_off_the_switches()
     WaitGroup = _rebuild(request)
     if isinstance(WaitGroup, dict):
         report = WaitGroup

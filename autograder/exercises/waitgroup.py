@@ -332,6 +332,10 @@ def _race_verdict(report: dict[str, Any], WaitGroup: type, threads: int, rounds:
                     f"the counter reached 0 too soon. {LOST_UPDATE}")
         if kind == "NotImplementedError":
             return f"{call} is not written yet (it raises NotImplementedError at {where})."
+        if kind == "Untraced":
+            return (f"In the race test ({told}), {call} tried to change what makes races "
+                    f"show there ({message}: sys.settrace or sys.setswitchinterval). Leave "
+                    "them alone in WaitGroup's code.")
         return (f"In the race test ({told}), {call} raised {kind}: {message}\n"
                 f"  at {where}")
     if outcome == "stuck":
