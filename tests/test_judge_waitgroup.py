@@ -219,85 +219,38 @@ def test_the_judge_sees_lost_done_calls_from_outside(tmp_path):
 # From a fourth, independent attack round: lock-less WaitGroups whose counter
 # update sat where the race test's tracing did not reach, or that switched the
 # tracing off in the race test's child.
-NESTED_UPDATE = """
-class WaitGroup:
-    def __init__(self):
-        self._count = 0
-        self._zero = threading.Condition()
+NO_LOCK_ADD = """        if self._count + delta < 0:
+            raise ValueError("negative WaitGroup counter")
+        self._count += delta
+        if self._count == 0:
+"""
+assert NO_LOCK_ADD in NO_LOCK
 
-    def add(self, delta=1):
-        def step():  # no lock: read, check and write back the counter
+# No lock: read, check and write back the counter, in a function of its own.
+NESTED_UPDATE = NO_LOCK.replace(NO_LOCK_ADD, """        def step():
             if self._count + delta < 0:
                 raise ValueError("negative WaitGroup counter")
             self._count += delta
             return self._count
         if step() == 0:
-            with self._zero:
-                self._zero.notify_all()
+""")
 
-    def done(self):
-        self.add(-1)
-
-    def wait(self, timeout=None):
-        with self._zero:
-            return self._zero.wait_for(lambda: self._count == 0, timeout)
-"""
-
-DECORATED_ADD = """
-class WaitGroup:
+DECORATED_ADD = NO_LOCK.replace("class WaitGroup:\n", """class WaitGroup:
     def _checked(method):  # a decorator in the class body: the traced code is the wrapper's
         def wrapper(self, *args, **kwargs):
             return method(self, *args, **kwargs)
         return wrapper
 
-    def __init__(self):
-        self._count = 0
-        self._zero = threading.Condition()
+""").replace("    def add(self, delta=1):", "    @_checked\n    def add(self, delta=1):")
 
-    @_checked
-    def add(self, delta=1):
-        if self._count + delta < 0:
-            raise ValueError("negative WaitGroup counter")
-        self._count += delta  # no lock: updates get lost
-        if self._count == 0:
-            with self._zero:
-                self._zero.notify_all()
-
-    def done(self):
-        self.add(-1)
-
-    def wait(self, timeout=None):
-        with self._zero:
-            return self._zero.wait_for(lambda: self._count == 0, timeout)
-"""
-
-HELPER_REBOUND = """
-class WaitGroup:
+HELPER_REBOUND = NO_LOCK.replace("class WaitGroup:\n", """class WaitGroup:
     # In the race test's child (race_child.py runs as __main__): no per-bytecode tracer.
     _m = __import__("sys").modules["__main__"]
     if hasattr(_m, "switch_at_every_step"):
         _m.switch_at_every_step = lambda codes: None
     del _m
 
-    def __init__(self):
-        self._count = 0
-        self._zero = threading.Condition()
-
-    def add(self, delta=1):
-        if self._count + delta < 0:
-            raise ValueError("negative WaitGroup counter")
-        self._count += delta  # no lock: updates get lost
-        if self._count == 0:
-            with self._zero:
-                self._zero.notify_all()
-
-    def done(self):
-        self.add(-1)
-
-    def wait(self, timeout=None):
-        with self._zero:
-            return self._zero.wait_for(lambda: self._count == 0, timeout)
-"""
+""")
 
 TRACING_OFF = NO_LOCK.replace("    def add(self, delta=1):\n", """    def add(self, delta=1):
         __import__("sys").settrace(None)  # no trace function, no switch in the update
