@@ -4,10 +4,12 @@ is all that stands. Run through the real sealed-off subject process."""
 
 import random
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell
 
 from autograder.grading.judge import JUDGES, exercises_checked
-from judge_helpers import judged
+from judge_helpers import judge_all, judged, notebook, rejected
 
 RIGHT_CONSUMER = """
 def consumer(ch, out):
@@ -105,3 +107,32 @@ def test_every_consumer_case_has_a_number_before_its_zero():
         for items, _ in _consumer_cases(random.Random(seed), hidden=True):
             before = items[:items.index(0)]
             assert not before or any(type(item) is not str for item in before), items
+
+
+def _tagged(source: str, tag: str) -> nbformat.NotebookNode:
+    return new_code_cell(source, metadata={"tags": [tag]})
+
+
+def test_demonstrations_are_not_run_again_and_the_learners_own_cells_are(tmp_path):
+    """A demonstration is skipped: one that would hang the re-check costs
+    nothing. A cell the learner added (untagged) still runs: it may hold a
+    helper the answer needs."""
+    nb = notebook(RIGHT_CONSUMER.replace("out.append(item)", "keep(out, item)"),
+                  'check("consumer_exit")')
+    nb.cells.insert(0, new_code_cell("def keep(out, item):\n    out.append(item)\n"))
+    nb.cells.insert(1, _tagged("import time\ntime.sleep(60)\n", "demo-pile-up"))
+    nb.cells.insert(2, _tagged("import time\ntime.sleep(60)\n", "go-program-a"))
+    assert judge_all(nb, tmp_path, total_timeout=20)[-1] == []
+
+
+def test_an_answer_written_in_a_demonstration_is_not_seen_by_the_judge(tmp_path):
+    nb = notebook("", 'check("consumer_exit")')
+    nb.cells.insert(0, _tagged(RIGHT_CONSUMER, "demo-zero-as-data"))
+    rejected(judge_all(nb, tmp_path)[-1], "consumer is not defined")
+
+
+def test_a_test_or_answer_cell_tagged_as_a_demonstration_still_runs(tmp_path):
+    nb = notebook(RIGHT_CONSUMER, 'check("consumer_exit")')
+    for cell in nb.cells:
+        cell.metadata["tags"] = ["demo-anything"]
+    assert judge_all(nb, tmp_path)[-1] == []

@@ -3,7 +3,8 @@
 Learner code runs in the same kernel as the test cells, so in that kernel it
 can replace the grader, fake a passing check's output, or hide its threads.
 After the notebook has run, this preprocessor runs its code cells again in a
-fresh, sealed-off process (``recheck.py``, the subject). At each test cell
+fresh, sealed-off process (``recheck.py``, the subject; cells tagged as
+demonstrations are left out, see ``cells.is_demonstration``). At each test cell
 the subject stops, and the judge (``judge/``, here in nbgrader's process,
 which runs no learner code) decides the test: it asks the subject to run the
 learner's functions on inputs the judge chooses, checks the plain data that
@@ -29,7 +30,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Integer
 
 from . import incidents, sandbox
-from .cells import error_output, grade_id, has_error, is_test_cell
+from .cells import error_output, grade_id, has_error, is_demonstration, is_test_cell
 from .judge import JUDGES, Rejected, Subject, SubjectGone, exercises_checked
 from .watchdog import Watchdog, process_tree
 
@@ -62,13 +63,17 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
 
     @staticmethod
     def _plan_cells(nb: NotebookNode) -> list[dict]:
-        """The code cells the kernel ran, up to where it stopped, if it did."""
+        """The code cells the kernel ran, up to where it stopped, if it did,
+        but for demonstrations: running them again decides nothing (an answer
+        or a test needs nothing they define), so only makes grading slower."""
         cells = []
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
             if any(out.get("ename") in NOT_RUN for out in cell.get("outputs", [])):
                 break
+            if is_demonstration(cell):
+                continue
             label = str(cell.get("execution_count") or index + 1)
             cells.append({"index": index, "label": label, "source": cell.source,
                           "test": is_test_cell(cell)})
