@@ -130,7 +130,9 @@ def measure_stop(method: str, reader_func: Reader, stop: Callable[[socket.socket
     """Start ``reader_func`` on a loopback connection, let it idle, ``stop`` it.
 
     The reader puts ``time.perf_counter()`` on its queue as it ends. One that
-    has not ended ``give_up`` s after the stop is left to the peer's close.
+    has not ended ``give_up`` s after the stop is left to the peer's close. A
+    reader that woke while idle (it polls) is stopped just after a wake-up, so
+    its stop waits nearly a whole timeout whatever else the machine is doing.
     """
     latencies, wakeups, cpu = [], [], []
     result = StopMeasurement(method, True, None, 0.0, 0.0, "")
@@ -147,6 +149,8 @@ def measure_stop(method: str, reader_func: Reader, stop: Callable[[socket.socket
         used = activity_of(reader.native_id) - before
         wakeups.append(used.wakeups / idle)
         cpu.append(used.cpu_seconds * 1000 / idle)
+        if used.wakeups:
+            _just_after_a_wake_up(reader.native_id, within=2 * idle / used.wakeups)
         began = time.perf_counter()
         stop(conn, control)
         try:
@@ -167,6 +171,17 @@ def measure_stop(method: str, reader_func: Reader, stop: Callable[[socket.socket
     result.wakeups_per_s = statistics.median(wakeups)
     result.cpu_ms_per_s = statistics.median(cpu)
     return result
+
+
+def _just_after_a_wake_up(native_id: int, within: float) -> None:
+    """Return as soon as the thread has woken up (and gone back to sleep) once more."""
+    def wakeups() -> int | None:
+        now = activity_of(native_id)
+        return None if now is None else now.wakeups
+
+    seen, end = wakeups(), time.perf_counter() + within
+    while seen is not None and wakeups() == seen and time.perf_counter() < end:
+        time.sleep(0.0005)
 
 
 def plot_stop_methods(results: list[StopMeasurement], give_up_ms: float = 500.0):
