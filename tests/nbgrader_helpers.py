@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbgrader.api import Gradebook
 
 from course_tools.answers import REFERENCE, reference_answers, student_notebook
@@ -149,6 +150,11 @@ class GradedLesson:
             right[student] = variant
         return cls(course, lesson, course.batch_grade(lesson), lost, right)
 
+    def student_with(self, mistake: str) -> tuple[str, frozenset[str]]:
+        """The student who made ``mistake``, and the tests it must lose."""
+        return next((student, lost) for student, (name, lost) in self.mistakes.items()
+                    if name == mistake)
+
     def tests(self, scores: dict[str, float]) -> dict[str, float]:
         """Only the autograded test cells (written answers are read by a person)."""
         return {cell: points for cell, points in scores.items() if cell.startswith("test_")}
@@ -165,7 +171,25 @@ class GradedLesson:
 
 class LessonGradingTests:
     """The end-to-end tests every lesson gets: subclass it as ``Test...`` with
-    a class-scoped ``graded`` fixture returning a GradedLesson."""
+    ``lesson``, and ``mistakes`` (name -> (answers, tests lost)) and
+    ``variants`` (name -> answers) as in ``GradedLesson.grade``. The lesson is
+    graded once per class; each mistake and each variant is a test of its own,
+    so one that fails hides no other."""
+
+    lesson: str
+    mistakes: dict[str, tuple[dict[str, str], frozenset[str] | str]] = {}
+    variants: dict[str, dict[str, str]] = {}
+
+    def pytest_generate_tests(self, metafunc):
+        if "mistake" in metafunc.fixturenames:
+            metafunc.parametrize("mistake", sorted(self.mistakes))
+        if "variant" in metafunc.fixturenames:
+            metafunc.parametrize("variant", sorted(self.variants))
+
+    @pytest.fixture(scope="class")
+    def graded(self, tmp_path_factory):
+        return GradedLesson.grade(tmp_path_factory.mktemp(self.lesson), self.lesson,
+                                  self.mistakes, self.variants)
 
     def test_the_batch_completes(self, graded):
         assert graded.done.returncode == 0, graded.done.stderr[-3000:]
@@ -176,12 +200,12 @@ class LessonGradingTests:
     def test_untouched_notebook_gets_zero(self, graded):
         assert set(graded.scores("untouched").values()) == {0}
 
-    def test_each_mistake_loses_exactly_its_tests(self, graded):
-        for student, (mistake, lost) in graded.mistakes.items():
-            expected = {test: 0 if test in lost else points
-                        for test, points in graded.full().items()}
-            assert graded.scores(student) == expected, (mistake, graded.reasons(student))
+    def test_each_mistake_loses_exactly_its_tests(self, graded, mistake):
+        student, lost = graded.student_with(mistake)
+        expected = {test: 0 if test in lost else points
+                    for test, points in graded.full().items()}
+        assert graded.scores(student) == expected, graded.reasons(student)
 
-    def test_right_answers_written_differently_get_full_marks(self, graded):
-        for student, variant in graded.variants.items():
-            assert graded.scores(student) == graded.full(), (variant, graded.reasons(student))
+    def test_right_answers_written_differently_get_full_marks(self, graded, variant):
+        student = next(s for s, name in graded.variants.items() if name == variant)
+        assert graded.scores(student) == graded.full(), graded.reasons(student)

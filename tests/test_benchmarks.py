@@ -47,7 +47,7 @@ def test_quick_mode_writes_every_figure_as_a_positive_number(quick):
 def test_the_figures_come_with_what_they_were_measured_on(quick):
     results, _ = quick
     batch = results["batch"]
-    assert isinstance(batch["grades_identical"], bool)
+    assert batch["grades_identical"] is True  # the parallel batch changes no grade
     assert batch["submissions"] >= 1 and batch["sequential_s"] > 0 and batch["parallel_s"] > 0
     assert results["leak_fail"]["deadline_s"] > 0
     # A leak is reported at the deadline, not before it.

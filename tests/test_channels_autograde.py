@@ -2,8 +2,8 @@
 
 import pytest
 
-from answers.channels_vs_locks import WRONG
-from nbgrader_helpers import GradedLesson, LessonGradingTests, reference_answers
+from answers.channels_vs_locks import RIGHT, WRONG
+from nbgrader_helpers import LessonGradingTests, reference_answers
 
 LESSON = "04_channels_vs_locks"
 # One mistake per way of failing; the hanging one is left to the unit tests,
@@ -13,17 +13,16 @@ GRADED_MISTAKES = ["queue, no join", "join, no threads", "join, duplicates",
 pytestmark = pytest.mark.slow
 
 
+def _appended_to_the_reference(grade_id: str, source: str) -> dict[str, str]:
+    """The version given replaces one function of the reference."""
+    return {grade_id: reference_answers(LESSON)["signal_done"] + "\n" + source}
+
+
 class TestLesson04(LessonGradingTests):
-    @pytest.fixture(scope="class")
-    @classmethod
-    def graded(cls, tmp_path_factory):
-        reference = reference_answers(LESSON)["signal_done"]
-        mistakes = {}
-        for mistake in GRADED_MISTAKES:
-            grade_id, source, failing, _ = WRONG[mistake]
-            # Appended to the reference: the wrong version replaces one function.
-            mistakes[mistake] = ({grade_id: reference + "\n" + source}, failing)
-        return GradedLesson.grade(tmp_path_factory.mktemp("lesson04"), LESSON, mistakes)
+    lesson = LESSON
+    mistakes = {m: (_appended_to_the_reference(*WRONG[m][:2]), WRONG[m][2])
+                for m in GRADED_MISTAKES}
+    variants = {v: _appended_to_the_reference(*RIGHT[v]) for v in RIGHT}
 
     def test_the_written_answer_is_manually_graded(self, graded):
         course = graded.course

@@ -4,48 +4,14 @@ decides is all that stands. Run through the real sealed-off subject process."""
 
 import pytest
 
-from answers.channels_vs_locks import PROVIDED, WRONG
+from answers.channels_vs_locks import (JOIN_IN_REVERSE, PROVIDED,
+                                       WAITGROUP_DONE_IN_FINALLY, WRONG)
 from autograder.grading.judge import JUDGES
 from nbgrader_helpers import reference_answers
 from judge_helpers import FAKE_CHECK, judged, rejected
 
 SETUP = PROVIDED + "import queue\nimport threading\nimport time\n"
 REFERENCE = reference_answers("04_channels_vs_locks")["signal_done"]
-
-# Right, written differently.
-JOIN_IN_REVERSE = """
-def signal_done_join(n):
-    workers = [threading.Thread(target=tiny_work, args=(i,)) for i in range(n)]
-    for thread in workers:
-        thread.start()
-    order = []
-    for index in reversed(range(n)):
-        workers[index].join()
-        order.append(index)
-    return order
-"""
-
-WAITGROUP_DONE_IN_FINALLY = """
-def signal_done_waitgroup(n):
-    wg, order, lock = WaitGroup(), [], threading.Lock()
-    def worker(index):
-        try:
-            tiny_work(index)
-            with lock:
-                order.append(index)
-        finally:
-            wg.done()
-    wg.add(n)
-    workers = []
-    for i in range(n):
-        workers.append(threading.Thread(target=worker, args=(i,), daemon=True))
-        workers[-1].start()
-    wg.wait()
-    for thread in workers:
-        thread.join()
-    return list(order)
-"""
-
 
 
 def judge_says(extra: str, tmp_path, hidden: bool = True) -> list:

@@ -7,21 +7,16 @@ import pytest
 
 from answers.leaky_consumer import RIGHT, WRONG
 from course_tools.nbgrader_cli import nbgrader
-from nbgrader_helpers import GradedLesson, LessonGradingTests
+from nbgrader_helpers import LessonGradingTests
 
 LESSON = "01_leaky_consumer"
 pytestmark = pytest.mark.slow
 
 
 class TestLesson01(LessonGradingTests):
-    @pytest.fixture(scope="class")
-    @classmethod
-    def graded(cls, tmp_path_factory):
-        return GradedLesson.grade(
-            tmp_path_factory.mktemp("lesson01"), LESSON,
-            mistakes={m: ({cell: source}, failing)
-                      for m, (cell, source, failing, _) in WRONG.items()},
-            variants={v: {cell: source} for v, (cell, source) in RIGHT.items()})
+    lesson = LESSON
+    mistakes = {m: ({cell: source}, failing) for m, (cell, source, failing, _) in WRONG.items()}
+    variants = {v: {cell: source} for v, (cell, source) in RIGHT.items()}
 
     def test_feedback_shows_verdicts_but_not_hidden_tests(self, graded):
         course = graded.course

@@ -172,6 +172,45 @@ def signal_done_waitgroup(n):
     return order
 '''
 
+# Right, written differently (each replaces one function of the reference).
+JOIN_IN_REVERSE = """
+def signal_done_join(n):
+    workers = [threading.Thread(target=tiny_work, args=(i,)) for i in range(n)]
+    for thread in workers:
+        thread.start()
+    order = []
+    for index in reversed(range(n)):
+        workers[index].join()
+        order.append(index)
+    return order
+"""
+
+WAITGROUP_DONE_IN_FINALLY = """
+def signal_done_waitgroup(n):
+    wg, order, lock = WaitGroup(), [], threading.Lock()
+    def worker(index):
+        try:
+            tiny_work(index)
+            with lock:
+                order.append(index)
+        finally:
+            wg.done()
+    wg.add(n)
+    workers = []
+    for i in range(n):
+        workers.append(threading.Thread(target=worker, args=(i,), daemon=True))
+        workers[-1].start()
+    wg.wait()
+    for thread in workers:
+        thread.join()
+    return list(order)
+"""
+
+RIGHT = {  # name -> (answer cell, source appended to the reference)
+    "join in reverse order": ("signal_done", JOIN_IN_REVERSE),
+    "done() in a finally": ("signal_done", WAITGROUP_DONE_IN_FINALLY),
+}
+
 TEST = "test_signal_done"
 WRONG = {
     "queue, no join": ("signal_done", QUEUE_NO_JOIN, TEST,
