@@ -187,9 +187,10 @@ class LessonGradingTests:
             metafunc.parametrize("variant", sorted(self.variants))
 
     @pytest.fixture(scope="class")
-    def graded(self, tmp_path_factory):
-        return GradedLesson.grade(tmp_path_factory.mktemp(self.lesson), self.lesson,
-                                  self.mistakes, self.variants)
+    @classmethod
+    def graded(cls, tmp_path_factory):
+        return GradedLesson.grade(tmp_path_factory.mktemp(cls.lesson), cls.lesson,
+                                  cls.mistakes, cls.variants)
 
     def test_the_batch_completes(self, graded):
         assert graded.done.returncode == 0, graded.done.stderr[-3000:]
