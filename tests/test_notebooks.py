@@ -1,12 +1,17 @@
 """The committed notebooks are current, and every one runs top to bottom."""
 
+import json
 import os
 import shutil
+import subprocess
+import sys
+import sysconfig
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell
 
 from autograder.lessons.go import RECORDINGS_ENV
 from course_tools.build_notebooks import lessons, stale_files
@@ -25,10 +30,12 @@ def test_source_notebooks_have_no_outputs():
         assert not any(cell.get("outputs") for cell in notebook.cells), path
 
 
-def run_top_to_bottom(lesson: str, where: Path) -> tuple[str, str]:
+def run_top_to_bottom(lesson: str, where: Path, kernel: str = "python3") -> tuple[str, str]:
     """Execute the source notebook of ``lesson``; what it printed, and its code."""
     notebook = nbformat.read(ROOT / "source" / lesson / f"{lesson}.ipynb", as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3",
+    notebook.cells.insert(0, new_code_cell(
+        "import autograder\nprint('the course from:', autograder.__file__)"))
+    NotebookClient(notebook, timeout=120, kernel_name=kernel,
                    resources={"metadata": {"path": str(where)}}).execute()
     printed = "".join(out.get("text", "") for cell in notebook.cells
                       for out in cell.get("outputs", []))
@@ -44,17 +51,56 @@ def test_source_notebook_runs_top_to_bottom_with_every_check_passing(lesson, tmp
     assert "not yet" not in printed
 
 
+@pytest.fixture(scope="module")
+def installed_from_a_wheel(tmp_path_factory):
+    """A kernel whose course package is a wheel built from this repository and
+    installed with `pip install` (not -e), as a learner outside the repository
+    has it. Its other packages are this environment's, read through a .pth
+    file, which does not run this environment's editable-install hook."""
+    where = tmp_path_factory.mktemp("wheel")
+    repository = where / "repository"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                             check=True).stdout.decode().split("\0")
+    for name in filter(None, tracked):
+        if (ROOT / name).is_file():
+            (repository / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, repository / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w",
+                    str(where / "dist"), str(repository)], check=True, cwd=where)
+    venv = where / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()"
+                                "['purelib'])"], capture_output=True, text=True,
+                               check=True).stdout.strip())
+    (site / "course-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    wheel, = (where / "dist").glob("*.whl")
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)],
+                   check=True, cwd=where)
+    kernels = where / "share" / "jupyter" / "kernels" / "course-from-a-wheel"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "the course from a wheel", "language": "python"}))
+    return where, site
+
+
 @pytest.mark.parametrize("lesson", lessons())
-def test_without_a_go_toolchain_every_notebook_still_runs_and_says_why(lesson, tmp_path,
-                                                                      monkeypatch):
-    """A learner without `go` on the PATH: recorded Go output, labelled so, no error."""
+def test_installed_from_a_wheel_without_go_every_notebook_runs_and_says_why(
+        lesson, tmp_path, monkeypatch, installed_from_a_wheel):
+    """A learner who installed the course as a package (`pip install .`), with no
+    `go` on the PATH: the lessons find their programs and recorded Go output in
+    the package, label the recordings, and every check passes."""
+    where, site = installed_from_a_wheel
     go = shutil.which("go")
     if go is not None:
         hidden = os.path.dirname(go)
         monkeypatch.setenv("PATH", os.pathsep.join(
             d for d in os.environ["PATH"].split(os.pathsep) if d != hidden))
+    monkeypatch.setenv("JUPYTER_PATH", str(where / "share" / "jupyter"))
     monkeypatch.setenv("CI", "1")  # lesson 04's benchmarks at their quick size
-    printed, source = run_top_to_bottom(lesson, tmp_path)
+    printed, source = run_top_to_bottom(lesson, tmp_path, kernel="course-from-a-wheel")
+    assert f"the course from: {site / 'autograder' / '__init__.py'}" in printed
     assert "not yet" not in printed
     if "run_go(" in source:
         assert "(recorded)" in printed

@@ -63,7 +63,9 @@ def compare(**settings):
 
 
 def test_every_mechanism_sees_the_work_done_but_a_pool_keeps_its_threads():
-    rows = compare(workers=4)
+    # The notebook gives ending threads 0.2 s; on a loaded machine the last one
+    # can take longer to leave /proc, so more here (a count returns once they go).
+    rows = compare(workers=4, grace=2.0)
     assert all(row.all_finished and row.error_seen is None for row in rows.values())
     assert rows["futures.wait()"].threads_left == 4
     others = [row for name, row in rows.items() if name != "futures.wait()"]

@@ -59,9 +59,10 @@ class Waited:
 
 def compare_waiting(ways: dict[str, Callable[[int, bool, float], tuple[bool, str | None]]],
                     tidy_up: Callable[[], None] = lambda: None, workers: int = 4,
-                    failing: bool = False, timeout: float = 0.5) -> list[Waited]:
+                    failing: bool = False, timeout: float = 0.5,
+                    grace: float = 0.2) -> list[Waited]:
     """Run each way of waiting, ``way(workers, failing, timeout)``, and count the
-    worker threads it left running (given 0.2 s to end); ``tidy_up()`` after
+    worker threads it left running (given ``grace`` s to end); ``tidy_up()`` after
     each count. A failing worker's traceback is kept from the screen
     (threading.excepthook) so the table says it all."""
     rows = []
@@ -69,7 +70,7 @@ def compare_waiting(ways: dict[str, Callable[[int, bool, float], tuple[bool, str
         for name, wait_for in ways.items():
             baseline = Baseline()
             all_finished, error = wait_for(workers, failing, timeout)
-            left, _ = baseline.wait_gone(0.2)
+            left, _ = baseline.wait_gone(grace)
             rows.append(Waited(name, all_finished, error, len(left)))
             tidy_up()
     return rows
