@@ -166,3 +166,16 @@ def test_cpu_time_of_a_thread_is_read_from_proc():
         pass
     assert census.os_thread_cpu_seconds(me) > before
     assert census.os_thread_cpu_seconds(2**22 + 12345) is None
+
+
+def test_a_thread_id_the_os_reuses_is_the_running_threads(release):
+    """Linux hands a finished thread's id to a new thread (here after 32768);
+    a report must name the thread running now, not the finished one."""
+    finished = threading.Thread(target=lambda: None, name="finished-long-ago")
+    finished.start()
+    finished.join()
+    baseline = Baseline()
+    running = start_waiter(release, name="running-now")
+    finished._native_id = running.native_id  # as if the OS had reused its id
+    fresh, _ = baseline.new_threads()
+    assert [live.thread.name for live in fresh] == ["running-now"]

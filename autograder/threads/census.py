@@ -177,7 +177,12 @@ def take(scan_heap_for: frozenset[int] = frozenset()) -> Census:
                 )
         return Census(threads, os_checked=False, tampering=tampering)
 
-    by_native = {t.native_id: t for t in known if t.native_id in tids}
+    # The OS reuses a thread id once its thread has gone (only 32768 ids here),
+    # so a finished Thread object may carry the id of a thread running now:
+    # the one in the registry, or else one still alive, is the id's owner.
+    by_native = {t.native_id: t for t in sorted(
+        known, key=lambda t: (id(t) in in_registry, real_is_alive(t)))
+        if t.native_id in tids}
     unmatched = (tids - by_native.keys()) & scan_heap_for
     if unmatched:
         for obj in gc.get_objects():
