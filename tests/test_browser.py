@@ -141,7 +141,7 @@ def test_notebook_runs_in_jupyterlab_and_shows_its_feedback(page, lesson):
         if values:
             counts.append(values["Python threads"])
         if demo_threads and counts and "up" not in shots and \
-                max(counts) - counts[0] >= demo_threads:
+                counts[-1] - min(counts) >= demo_threads:
             page.scroll_to(monitor_cell)
             shots["up"] = page.screenshot(f"{lesson}-2-monitor-while-demo-threads-run")
         return values
@@ -198,7 +198,9 @@ def test_notebook_runs_in_jupyterlab_and_shows_its_feedback(page, lesson):
         assert set(samples[0]) == {"Python threads", "OS threads", "since opened"}
         python = [s["Python threads"] for s in samples]
         peak = max(python)
-        assert peak - python[0] >= demo_threads, python            # up...
+        # Up from the lowest count before the peak: the first sample may still
+        # hold an earlier demo's last threads, winding down on a loaded machine.
+        assert peak - min(python[:python.index(peak) + 1]) >= demo_threads, python  # up...
         assert min(python[python.index(peak):]) <= peak - demo_threads, python  # ...and down
         assert samples[-1]["OS threads"] >= samples[-1]["Python threads"] > 0
         since = [s["since opened"] for s in samples]
