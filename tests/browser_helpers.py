@@ -92,11 +92,14 @@ class JupyterLab:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def start(cls, root_dir: Path, state_dir: Path, timeout: float = 60.0) -> JupyterLab:
+    def start(cls, root_dir: Path, state_dir: Path, timeout: float = 60.0,
+              config_path: Path | None = None) -> JupyterLab:
         """Start the server with ``root_dir`` as its root and working directory.
 
         ``state_dir`` holds the server's own files (settings, workspaces,
         runtime, log), outside ``root_dir``: the learner sees only notebooks.
+        ``config_path``, if given, is a Jupyter configuration folder read before
+        any other (``JUPYTER_CONFIG_PATH``).
         """
         jupyter = Path(sys.executable).parent / "jupyter"
         port, token = free_port(), secrets.token_hex(16)
@@ -111,6 +114,8 @@ class JupyterLab:
                "JUPYTER_RUNTIME_DIR": str(state_dir / "runtime"),
                "IPYTHONDIR": str(state_dir / "ipython"),
                "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+        if config_path is not None:
+            env["JUPYTER_CONFIG_PATH"] = str(config_path)
         env.pop("NBGRADER_EXECUTION", None)
         env.pop("JPY_SESSION_NAME", None)
         log = state_dir / "jupyter-lab.log"
@@ -231,6 +236,19 @@ class LabPage:
             f"^{re.escape(menu)}$")).click()
         self.page.locator(".lm-Menu:not(.lm-MenuBar) .lm-Menu-itemLabel",
                           has_text=re.compile(f"^{re.escape(item)}$")).click()
+
+    def menu_items(self, menu: str) -> list[str]:
+        """The items of a menu of the menu bar ([] if there is no such menu)."""
+        label = self.page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text=re.compile(
+            f"^{re.escape(menu)}$"))
+        if label.count() == 0:
+            return []
+        label.click()
+        opened = self.page.locator(".lm-Menu:not(.lm-MenuBar)").last
+        opened.wait_for()
+        found = [text.strip() for text in opened.locator(".lm-Menu-itemLabel").all_inner_texts()]
+        self.page.keyboard.press("Escape")
+        return [text for text in found if text]
 
     def prompts(self) -> list[str | None]:
         """Each cell's input prompt ("[3]:", "[*]:", "[ ]:"); None for a text cell."""

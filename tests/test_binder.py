@@ -63,7 +63,16 @@ def test_postbuild_installs_the_course_package():
     lines = (ROOT / "postBuild").read_text().splitlines()
     assert lines[0].startswith("#!")
     assert lines[1] == "set -e"
-    assert any(re.match(r"python3? -m pip install .*(-e )?\.$", line.strip()) for line in lines)
+    install = [line for line in lines if re.match(r"python3? -m pip install .*(-e )?\.$", line)]
+    assert install, lines
+    # At grading's versions, every package included (not only the direct ones).
+    assert "-c constraints.txt" in install[0] and "--no-deps" not in install[0]
+
+
+def test_postbuild_gives_learners_the_learners_lab():
+    post_build = (ROOT / "postBuild").read_text()
+    assert "python -m course_tools.learner_lab \"$(python -c 'import sys; print(sys.prefix)')" \
+           "/etc/jupyter\"" in post_build
 
 
 def test_readme_badge_opens_the_first_notebook_in_jupyterlab():

@@ -14,6 +14,7 @@ Screenshots go to test-artifacts/screenshots/. Without Chromium at
 from __future__ import annotations
 
 import re
+import urllib.error
 from pathlib import Path
 
 import nbformat
@@ -21,6 +22,7 @@ import pytest
 
 from browser_helpers import (CHROMIUM_FLAGS, VIEWPORT, JupyterLab, LabPage, require_chromium,
                              scratch_notebooks)
+from course_tools import learner_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted(p.name for p in (ROOT / "notebooks").iterdir()
@@ -255,3 +257,44 @@ def test_without_chromium_the_browser_tests_skip_but_fail_in_ci(monkeypatch, tmp
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
         browser_helpers.require_chromium()
+
+
+# --- the learner's JupyterLab and the instructor's ----------------------------------
+
+INSTRUCTOR_TOOLS = ("Formgrader", "Course List", "Assignment List")
+
+
+@pytest.fixture(scope="module")
+def learner_page(browser, tmp_path_factory):
+    """A JupyterLab with Binder's learner settings (course_tools.learner_lab)."""
+    where = tmp_path_factory.mktemp("learner")
+    learner_lab.write(where / "config")
+    (where / "state").mkdir()
+    server = JupyterLab.start(scratch_notebooks(where), where / "state",
+                              config_path=where / "config")
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(30_000)
+    yield LabPage(context.new_page(), server)
+    context.close()
+    server.stop()
+
+
+@in_the_browser
+def test_a_learner_sees_validate_and_none_of_the_instructors_tools(learner_page):
+    learner_page.open("00_start_here/00_start_here.ipynb")
+    learner_page.screenshot("learner-lab")
+    assert learner_page.page.get_by_title("Validate Assignment").is_visible()
+    assert learner_page.menu_items("Nbgrader") == []  # no menu of instructor's tools
+    for panel in ("Create Assignment", "Formgrader"):
+        assert learner_page.page.get_by_text(panel, exact=True).count() == 0, panel
+    for path in ("/formgrader", "/assignments", "/courses"):  # the server side is off too
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            learner_page.lab.api("GET", path)
+        assert refused.value.code == 404, path
+
+
+@in_the_browser
+def test_the_instructors_lab_keeps_formgrader(page):
+    page.open("00_start_here/00_start_here.ipynb")
+    shown = page.menu_items("Nbgrader")
+    assert set(INSTRUCTOR_TOOLS) <= set(shown), shown

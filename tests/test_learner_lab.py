@@ -1,0 +1,38 @@
+"""The learner's JupyterLab settings, as Binder's postBuild writes them: into
+the environment's own configuration folder, beside nbgrader's, and winning
+over it. (The browser test, test_browser.py, shows what a learner then sees.)"""
+
+import json
+
+from jupyter_server.extension.config import ExtensionConfigManager
+
+from course_tools import learner_lab
+
+NBGRADER_ENABLES = {"ServerApp": {"jpserver_extensions": {  # as nbgrader installs it
+    "nbgrader.server_extensions.formgrader": True,
+    "nbgrader.server_extensions.validate_assignment": True,
+    "nbgrader.server_extensions.assignment_list": True,
+    "nbgrader.server_extensions.course_list": True}}}
+
+
+def test_beside_nbgraders_own_settings_only_validate_stays_on(tmp_path):
+    folder = tmp_path / "jupyter_server_config.d"
+    folder.mkdir()
+    (folder / "nbgrader.json").write_text(json.dumps(NBGRADER_ENABLES))
+    learner_lab.write(tmp_path)
+    enabled = ExtensionConfigManager(read_config_path=[str(tmp_path)]).get_jpserver_extensions()
+    assert {name for name, on in enabled.items() if on} == {
+        "nbgrader.server_extensions.validate_assignment"}
+
+
+def test_the_lab_plugins_are_disabled_and_earlier_page_settings_kept(tmp_path):
+    page_config = tmp_path / "labconfig" / "page_config.json"
+    page_config.parent.mkdir()
+    page_config.write_text(json.dumps({"disabledExtensions": {"some:plugin": True},
+                                       "other": 1}))
+    learner_lab.write(tmp_path)
+    written = json.loads(page_config.read_text())
+    assert written["other"] == 1 and written["disabledExtensions"]["some:plugin"] is True
+    assert {p for p, off in written["disabledExtensions"].items() if off} == {
+        "some:plugin", *learner_lab.HIDDEN_PLUGINS}
+    assert "@jupyter/nbgrader:validate-assignment" not in written["disabledExtensions"]
