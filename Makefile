@@ -1,5 +1,6 @@
 # The course's commands. Each is idempotent and quick when nothing changed.
-#   make lab        set up, then open the course in JupyterLab
+#   make lab        set up, then open the course in JupyterLab (a learner's)
+#   make lab-instructor  the same, with nbgrader's instructor panels (Formgrader)
 #   make test       set up, then lint and run every test
 #   make test-fast  lint and the tests that run no nbgrader and no browser
 #   make notebooks  regenerate notebooks/ (student versions) from text/ and source/
@@ -15,7 +16,7 @@ LESSONS := $(notdir $(wildcard text/*))
 SOURCES := $(foreach l,$(LESSONS),source/$(l)/$(l).ipynb)
 RELEASED := $(foreach l,$(LESSONS),notebooks/$(l)/$(l).ipynb)
 
-.PHONY: setup lab fresh test test-fast lint notebooks go-recordings clean
+.PHONY: setup lab lab-instructor fresh test test-fast lint notebooks go-recordings clean
 
 GO_BUILT := $(VENV)/.go-built
 
@@ -37,10 +38,18 @@ $(GO_BUILT): $(STAMP) $(wildcard autograder/lessons/programs/*.go)
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Learners work in their own copies (work/, which git ignores): notebooks/ is
-# the course as published, and stays as it is.
+# the course as published, and stays as it is. Their JupyterLab is Binder's:
+# Validate, none of nbgrader's instructor panels (course_tools/learner_lab.py).
+LEARNER_CONFIG := $(CURDIR)/$(VENV)/learner-jupyter
 lab: setup
 	$(BIN)/python -m course_tools.workspace prepare
-	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=$(CURDIR)/work $(CURDIR)/work/00_start_here/00_start_here.ipynb
+	$(BIN)/python -m course_tools.learner_lab $(LEARNER_CONFIG) >/dev/null
+	JUPYTER_CONFIG_PATH=$(LEARNER_CONFIG) $(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=$(CURDIR)/work $(CURDIR)/work/00_start_here/00_start_here.ipynb
+
+# The instructor's JupyterLab, on the whole course directory: Formgrader,
+# Create Assignment and the rest of nbgrader's panels.
+lab-instructor: setup
+	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=$(CURDIR)
 
 # A clean copy of one lesson; yours is kept beside it:  make fresh LESSON=01_leaky_consumer
 fresh: setup

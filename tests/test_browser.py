@@ -266,7 +266,8 @@ INSTRUCTOR_TOOLS = ("Formgrader", "Course List", "Assignment List")
 
 @pytest.fixture(scope="module")
 def learner_page(browser, tmp_path_factory):
-    """A JupyterLab with Binder's learner settings (course_tools.learner_lab)."""
+    """A JupyterLab with the learner's settings (course_tools.learner_lab), read
+    first, as `make lab` starts it (Binder writes them beside nbgrader's own)."""
     where = tmp_path_factory.mktemp("learner")
     learner_lab.write(where / "config")
     (where / "state").mkdir()

@@ -3,10 +3,15 @@ the environment's own configuration folder, beside nbgrader's, and winning
 over it. (The browser test, test_browser.py, shows what a learner then sees.)"""
 
 import json
+import re
+import subprocess
+from pathlib import Path
 
 from jupyter_server.extension.config import ExtensionConfigManager
 
 from course_tools import learner_lab
+
+ROOT = Path(__file__).resolve().parents[1]
 
 NBGRADER_ENABLES = {"ServerApp": {"jpserver_extensions": {  # as nbgrader installs it
     "nbgrader.server_extensions.formgrader": True,
@@ -36,3 +41,21 @@ def test_the_lab_plugins_are_disabled_and_earlier_page_settings_kept(tmp_path):
     assert {p for p, off in written["disabledExtensions"].items() if off} == {
         "some:plugin", *learner_lab.HIDDEN_PLUGINS}
     assert "@jupyter/nbgrader:validate-assignment" not in written["disabledExtensions"]
+
+
+def _recipe(target: str) -> str:
+    done = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    return next(line for line in done.stdout.splitlines() if " lab " in line)
+
+
+def test_make_lab_opens_the_learners_lab_and_lab_instructor_the_instructors():
+    """`make lab` starts JupyterLab with the learner's settings read first (as the
+    browser test's learner lab does); `make lab-instructor` without them."""
+    learner = _recipe("lab")
+    config = re.search(r"JUPYTER_CONFIG_PATH=(\S+) ", learner)
+    assert config and learner.endswith("work/00_start_here/00_start_here.ipynb"), learner
+    made = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout
+    assert f"-m course_tools.learner_lab {config[1]}" in made
+    assert "JUPYTER_CONFIG_PATH" not in _recipe("lab-instructor")
