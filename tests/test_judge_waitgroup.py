@@ -53,8 +53,8 @@ def test_patching_the_checks_helpers_earns_nothing(tmp_path):
 import sys
 for name, module in list(sys.modules.items()):
     if name.startswith("autograder"):
-        for attr in ("expect", "replay", "_no_lost_updates", "_wakes_every_waiter",
-                     "_gives_up", "_race_verdict", "_reader_finishes"):
+        for attr in ("expect", "replay", "no_lost_updates", "_wakes_every_waiter",
+                     "_gives_up", "race_verdict", "_reader_finishes"):
             if hasattr(module, attr):
                 setattr(module, attr, lambda *args, **kwargs: None)
 """

@@ -107,7 +107,7 @@ def test_the_check_leaves_nothing_behind(answer, capsys):
 def test_the_race_test_runs_in_a_child_process(monkeypatch):
     """Its verdicts come from the child's report; the grading process only
     starts the child."""
-    import autograder.exercises.waitgroup as checks
+    import autograder.exercises.waitgroup_race as checks
     seen = []
 
     def spy(request, timeout):
@@ -116,7 +116,7 @@ def test_the_race_test_runs_in_a_child_process(monkeypatch):
     monkeypatch.setattr(checks, "run_probe", spy)
     racy = load(WRONG["no lock around the counter"][1])["WaitGroup"]
     with pytest.raises(CheckFailed, match="update was lost"):
-        checks._no_lost_updates(racy, threads=8, rounds=1000, trials=3)
+        checks.no_lost_updates(racy, threads=8, rounds=1000, trials=3)
     assert seen and "self._count += delta" in seen[0]["source"]
     assert seen[0]["globals"] == {"threading": {"module": "threading"}}
 
@@ -127,10 +127,10 @@ def test_the_race_test_runs_in_a_child_process(monkeypatch):
      ["exit status -11", "Fatal Python error"]),
 ])
 def test_a_child_that_overruns_or_crashes_gets_a_verdict(report, words, monkeypatch):
-    import autograder.exercises.waitgroup as checks
+    import autograder.exercises.waitgroup_race as checks
     monkeypatch.setattr(checks, "run_probe", lambda request, timeout: report)
     with pytest.raises(CheckFailed) as failure:
-        checks._no_lost_updates(namespace()["WaitGroup"], threads=2, rounds=1, trials=1)
+        checks.no_lost_updates(namespace()["WaitGroup"], threads=2, rounds=1, trials=1)
     for word in words:
         assert word in str(failure.value)
 

@@ -101,7 +101,7 @@ def test_the_notebook_runs_its_demos_only_outside_grading(root, call):
 
 def test_one_course_waitgroup_serves_both_lessons():
     """Lesson 03's checks and lesson 04's notebook use the same class."""
-    from autograder.exercises import waitgroup as checks
+    from autograder.exercises import run_with_waitgroup as checks
     from autograder.lessons import channels_vs_locks
 
     assert checks.ReferenceWaitGroup is demo.WaitGroup is channels_vs_locks.WaitGroup

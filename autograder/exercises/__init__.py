@@ -1,7 +1,8 @@
 """Every graded exercise, by name. Each lesson's checks live in a module here
 and register themselves in ``registry``; importing this package loads them all."""
 
-from . import channels_vs_locks, leaky_consumer, socket_reader, waitgroup, warm_up  # noqa: F401
+from . import (channels_vs_locks, leaky_consumer, run_with_waitgroup,  # noqa: F401
+               socket_reader, waitgroup, warm_up)
 from .harness import CheckFailed
 from .registry import EXERCISES, Exercise, exercise
 

@@ -24,3 +24,5 @@ CALL_VARIABLE, EXIT_VARIABLE = "AUTOGRADER_CALL_DEADLINE", "AUTOGRADER_EXIT_DEAD
 CALL_DEADLINE = _seconds(CALL_VARIABLE, 3.0)
 # Threads told to stop (or whose work is over) must be gone by then.
 EXIT_DEADLINE = _seconds(EXIT_VARIABLE, 1.0)
+# A call that should return at once (wg.add, wg.wait at zero) is stuck after this.
+AT_ONCE = 1.0

@@ -18,8 +18,10 @@ from collections.abc import Iterator
 
 from ..exercises.harness import CALL_DEADLINE, Worker, isolated
 from ..exercises.race_probe import Unavailable, race_request, run_held_probe
-from ..exercises.waitgroup import (AT_ONCE, EXIT_DEADLINE, FINISHING, RACE_STARTUP,
-                                   WAITER_TIMEOUT, observed_waitgroup, wait_until_waiting)
+from ..exercises.limits import AT_ONCE, EXIT_DEADLINE
+from ..exercises.run_with_waitgroup import FINISHING, observed_waitgroup
+from ..exercises.waitgroup import WAITER_TIMEOUT, wait_until_waiting
+from ..exercises.waitgroup_race import RACE_STARTUP
 from ..sockets import Peer
 from ..sockets.peer import LOOPBACK
 from ..threads import DeadlineExceeded, call_with_deadline

@@ -21,9 +21,10 @@ from typing import Any
 
 from ...exercises.harness import CALL_DEADLINE, plural
 from ...exercises.race_child import WAITERS, seeded_rounds
-from ...exercises.waitgroup import (AT_ONCE, EXIT_DEADLINE, LOST_UPDATE, RACE_STARTUP,
-                                    SEQUENCES, SETTLE, WAITER_TIMEOUT, _left_behind,
-                                    _race_verdict, counter_step_fault, random_sequence)
+from ...exercises.limits import AT_ONCE, EXIT_DEADLINE
+from ...exercises.waitgroup import (SEQUENCES, SETTLE, WAITER_TIMEOUT, counter_step_fault,
+                                    random_sequence)
+from ...exercises.waitgroup_race import LOST_UPDATE, RACE_STARTUP, left_behind, race_verdict
 from .registry import expect, judge
 from .subject import TEARDOWN, Rejected, Subject
 
@@ -238,7 +239,7 @@ def _race(subject: Subject, rng: random.Random, rounds: int, trials: int) -> Non
     if data.get("outcome") == "unavailable":
         names = data.get("names")
         if isinstance(names, list) and names:
-            raise Rejected(_left_behind(_Named, [str(n) for n in names]))
+            raise Rejected(left_behind(_Named, [str(n) for n in names]))
         raise Rejected(
             "The race test runs WaitGroup in a separate Python process, from the source of "
             f"its class statement, but {data.get('message')}. Define the whole class in "
@@ -247,7 +248,7 @@ def _race(subject: Subject, rng: random.Random, rounds: int, trials: int) -> Non
     expect(isinstance(report, dict), "The race test gave no report.")
     low, high = rounds - rounds // 4, rounds - rounds // 4 + rounds // 2
     try:
-        verdict = _race_verdict(report, _Named, threads, f"{low}\N{EN DASH}{high}", budget)
+        verdict = race_verdict(report, _Named, threads, f"{low}\N{EN DASH}{high}", budget)
     except (TypeError, ValueError, IndexError, AttributeError):
         verdict = f"The race test's report could not be read: {str(report)[:300]}"
     expect(verdict is None, verdict or "")
