@@ -4,7 +4,7 @@ The judge makes each TCP connection itself, on 127.0.0.1 in its own network
 namespace, hands the learner's process one end as an open file and keeps the
 other: what arrives there (end-of-stream, a reset, nothing) it sees itself,
 and it closes or resets that end itself for ``peer_close``. The rest it reads
-in the learner's process's ``/proc``: the reader thread's life, the system
+in the learner's process's ``/proc`` (``seen_in_proc``): the reader thread's life, the system
 call it sleeps in and on which descriptor, its CPU time and wake-ups, and
 which descriptors still reach the socket (by the socket's inode). From the
 learner's process it takes only plain data that only that process holds:
@@ -24,113 +24,18 @@ from dataclasses import dataclass
 from ...exercises.socket_reader import (IDLE_WINDOW, LATE_GRACE, POLL_WAKEUPS, READER,
                                         SPIN_WINDOW, STOP_BOUND, WAKE_HINT,
                                         end_of_stream_fault)
-from ...sockets.activity import (_MACHINE, _READINESS, _READS, CONFIRMATIONS, Activity,
-                                 spinning)
+from ...sockets.activity import CONFIRMATIONS, Activity, spinning
 from ...sockets.peer import Peer, connected_pair
 from .registry import expect, judge
-from ..watchdog import PROC_TEXT
+from .seen_in_proc import activity, kernel_wait, open_as, reads_socket
 from .subject import Rejected, Subject
 
 TRIES_WHEN_TOO_SLOW = 3
 WAIT_LIMIT = 0.5  # the reader must be asleep in recv() this soon after it starts
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class TooSlow(Rejected):
     """Right in the end, but past a time bound: the case is tried again."""
-
-
-# --- the learner's process, read from outside -------------------------------------
-
-@dataclass(frozen=True)
-class Wait:
-    """Where a thread of the subject is, seen in /proc/<pid>/task/<tid>/syscall."""
-
-    syscall: str | None  # a read or a wait for readiness; None: running or elsewhere
-    fd: int | None = None  # a read's descriptor, as the subject numbers it
-    running: bool = False  # on a CPU or waiting for one
-    timed: bool = False  # a wait for readiness that gives up after a timeout: polling
-
-
-def _task(subject: Subject, tid: int, name: str) -> str:
-    return f"/proc/{subject.process()}/task/{tid}/{name}"
-
-
-def _readiness_timed(name: str, args: list[int]) -> bool:
-    """Does this poll/select/epoll wait have a timeout (and so wake up to poll)?"""
-    forever = 0xFFFFFFFF  # -1 as a C int
-    if name == "poll":
-        return args[2] & forever != forever
-    if name in ("epoll_wait", "epoll_pwait"):
-        return args[3] & forever != forever
-    if name in ("select", "pselect6"):
-        return args[4] != 0
-    if name in ("ppoll", "epoll_pwait2"):
-        return args[2 if name == "ppoll" else 3] != 0
-    return False
-
-
-def kernel_wait(subject: Subject, tid: int) -> Wait | None:
-    """The data-waiting system call the subject's thread is in; None when /proc
-    does not say (gone, or not readable here)."""
-    if _MACHINE not in _READS:
-        return None
-    try:
-        with open(_task(subject, tid, "stat"), "rb") as stat:
-            runnable = stat.read().rsplit(b")", 1)[1].split()[0] == b"R"
-        with open(_task(subject, tid, "syscall"), encoding=PROC_TEXT) as file:
-            fields = file.read().split()
-    except (OSError, IndexError):
-        return None
-    if runnable or not fields or fields[0] in ("running", "-1"):
-        return Wait(None, running=True)
-    number, args = int(fields[0]), [int(f, 16) for f in fields[1:7]]
-    if number in _READS[_MACHINE]:
-        return Wait(_READS[_MACHINE][number], fd=args[0])
-    name = _READINESS[_MACHINE].get(number)
-    return Wait(name, timed=name is not None and len(args) == 6 and _readiness_timed(name, args))
-
-
-def activity(subject: Subject, tid: int) -> Activity | None:
-    """CPU time and wake-ups of the subject's thread so far (None once it is gone)."""
-    try:
-        with open(_task(subject, tid, "stat"), "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
-        with open(_task(subject, tid, "status"), encoding=PROC_TEXT) as status:
-            lines = status.read().splitlines()
-    except (OSError, IndexError):
-        return None
-    wakeups = next((int(line.split()[1]) for line in lines
-                    if line.startswith("voluntary_ctxt_switches")), 0)
-    return Activity((int(fields[11]) + int(fields[12])) / CLOCK_TICKS, wakeups)
-
-
-def open_as(subject: Subject, inode: int) -> list[int]:
-    """The subject's descriptors that still reach the socket with this inode."""
-    base, target = f"/proc/{subject.process()}/fd", f"socket:[{inode}]"
-    try:
-        names = os.listdir(base)
-    except OSError as error:
-        raise Rejected(f"the judge could not read the process's descriptors ({error})") from None
-    found = []
-    for name in names:
-        try:
-            if os.readlink(f"{base}/{name}") == target:
-                found.append(int(name))
-        except OSError:
-            continue  # closed meanwhile
-    return sorted(found)
-
-
-def _reads_socket(subject: Subject, wait: Wait, inode: int) -> bool:
-    """Asleep waiting for this socket's data: a read of a descriptor that
-    reaches it, or (as the in-kernel check counts it) a wait for readiness."""
-    if wait.syscall in _READS.get(_MACHINE, {}).values():
-        try:
-            return os.readlink(f"/proc/{subject.process()}/fd/{wait.fd}") == f"socket:[{inode}]"
-        except OSError:
-            return False
-    return wait.syscall is not None
 
 
 # --- one connection, the learner's reader on it ----------------------------------------
@@ -196,7 +101,7 @@ def _expect_waiting(case: Case, sent: bytes) -> None:
         if wait is None:  # /proc does not say: judged by its activity alone, below
             time.sleep(0.05)
             break
-        seen = seen + 1 if _reads_socket(subject, wait, case.inode) else 0
+        seen = seen + 1 if reads_socket(subject, wait, case.inode) else 0
         samples, running = samples + 1, running + wait.running
         if seen >= CONFIRMATIONS:
             if wait.fd is not None:
@@ -245,8 +150,7 @@ def _diagnose(case: Case) -> str:
         wait = kernel_wait(subject, tid)
         if wait is not None:
             samples += 1
-            reading = wait.syscall in _READS.get(_MACHINE, {}).values()
-            asleep += (wait.fd == case.read_fd) if reading else wait.syscall is not None
+            asleep += (wait.fd == case.read_fd) if wait.reading else wait.syscall is not None
             running += wait.running
         time.sleep(0.002)
     if not subject.alive(tid):
