@@ -15,9 +15,9 @@ from typing import Any
 from collections.abc import Callable, Iterator
 
 from ..exercises.harness import CALL_DEADLINE, Worker
-from ..exercises.leaky_consumer import (EXIT_DEADLINE, _consumer_swapped, _drain,
-                                        _reference_robust_consumer, _stubborn_consumer,
-                                        reference_consumer)
+from ..exercises.leaky_consumer import EXIT_DEADLINE, drain, reference_consumer
+from ..exercises.robust_stop import reference_robust_consumer, stubborn_consumer
+from ..exercises.run_session import consumer_swapped
 from ..threads import DeadlineExceeded, call_with_deadline
 from ..threads.census import REAL_FUNCTIONS
 from ..threads.stand_ins import stand_in
@@ -82,7 +82,7 @@ def consumer_case(namespace: dict, items: list, workers: int) -> Iterator[dict]:
     yield {"started": [w.native_id for w in pool]}
     gate.set()
     _join_all(pool, EXIT_DEADLINE)
-    return {"out": plain(out), "left": plain(_drain(ch)), "errors": _errors(pool)}
+    return {"out": plain(out), "left": plain(drain(ch)), "errors": _errors(pool)}
 
 
 @probe("session")
@@ -103,7 +103,7 @@ def session_case(namespace: dict, words: list) -> Iterator[dict]:
     deadline = CALL_DEADLINE + LINGER * len(words)  # each "exit" waits for lingering consumers
 
     def call() -> None:
-        with _consumer_swapped(answer, consumer):
+        with consumer_swapped(answer, consumer):
             try:
                 outcome["counts"] = plain(call_with_deadline(
                     answer, list(words), timeout=deadline, what="run_session",
@@ -116,7 +116,7 @@ def session_case(namespace: dict, words: list) -> Iterator[dict]:
     caller = threading.Thread(target=call, name="session caller", daemon=True)
     caller.start()
     yield from held_threads.relay(caller)
-    left = sum(len(_drain(ch)) for ch in {id(q): q for q in queues}.values())
+    left = sum(len(drain(ch)) for ch in {id(q): q for q in queues}.values())
     return dict(outcome, left=left)
 
 
@@ -152,7 +152,7 @@ def _call_stop(namespace: dict, ch: queue.Queue, pool: list, *timeout: float) ->
 def stop_case(namespace: dict, workers: int, items: int) -> Iterator[dict]:
     if (missing := _missing(namespace, "stop_consumers", "STOP")):
         return missing
-    good = _lingering(_reference_robust_consumer(namespace["STOP"]))
+    good = _lingering(reference_robust_consumer(namespace["STOP"]))
     ch: queue.Queue = queue.Queue()
     out: list = []
     gate, release = threading.Event(), threading.Event()
@@ -163,7 +163,7 @@ def stop_case(namespace: dict, workers: int, items: int) -> Iterator[dict]:
     yield {"started": [w.native_id for w in pool], "bystander": bystander.native_id}
     gate.set()
     returned = _call_stop(namespace, ch, pool)
-    left = _drain(ch)
+    left = drain(ch)
     yield dict(returned, processed=plain(out), left=len(left))
     release.set()
     return {}
@@ -175,9 +175,9 @@ def stubborn_case(namespace: dict, timeout: float) -> Iterator[dict]:
         return missing
     ch: queue.Queue = queue.Queue()
     gate, release = threading.Event(), threading.Event()
-    pool = [_gated(_reference_robust_consumer(namespace["STOP"]), ch, [], name="worker 1",
+    pool = [_gated(reference_robust_consumer(namespace["STOP"]), ch, [], name="worker 1",
                    gate=gate),
-            _gated(_stubborn_consumer(release), ch, [], name="ignores-STOP", gate=gate)]
+            _gated(stubborn_consumer(release), ch, [], name="ignores-STOP", gate=gate)]
     yield {"started": [w.native_id for w in pool]}
     gate.set()
     returned = _call_stop(namespace, ch, pool, timeout)
@@ -193,4 +193,4 @@ def no_workers_case(namespace: dict) -> dict:
         return missing
     ch: queue.Queue = queue.Queue()
     ch.put("data")
-    return dict(_call_stop(namespace, ch, []), left=plain(_drain(ch)))
+    return dict(_call_stop(namespace, ch, []), left=plain(drain(ch)))

@@ -10,12 +10,13 @@ import random
 import secrets
 import time
 
-from ...exercises.leaky_consumer import EXIT_DEADLINE, expected_offsets
+from ...exercises.leaky_consumer import EXIT_DEADLINE
+from ...exercises.robust_stop import ODD_ITEMS
+from ...exercises.run_session import expected_offsets
 from .registry import expect, judge
 from .subject import Rejected, Subject
 
 PLAIN_TYPES = {"NoneType", "bool", "int", "float", "complex", "str", "bytes"}
-ODD_ITEMS = [0, None, "", False, 0.0, [], "STOP", "exit", -1]
 STUBBORN_TIMEOUT = 0.3
 # The probes' stand-ins linger 0.3 s (probes.leaky_consumer.LINGER): the judge
 # can wait well past a joined thread's teardown.
