@@ -1,8 +1,9 @@
 """Every graded exercise, by name. Each lesson's checks live in a module here
 and register themselves in ``registry``; importing this package loads them all."""
 
-from . import (channels_vs_locks, leaky_consumer, robust_stop,  # noqa: F401
-               run_session, run_with_waitgroup, socket_reader, waitgroup, warm_up)
+from . import (channels_vs_locks, leaky_consumer, local_close,  # noqa: F401
+               peer_close, robust_stop, run_session, run_with_waitgroup, socket_reader,
+               waitgroup, warm_up)
 from .harness import CheckFailed
 from .registry import EXERCISES, Exercise, exercise
 

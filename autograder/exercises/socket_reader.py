@@ -1,7 +1,8 @@
 """Checks for lesson 02, the socket reader (program C of the seed).
 
-Both exercises grade the one answer cell ``socket_shutdown``: ``socket_recv``
-and ``stop_receiver``. Every case runs a real TCP connection over 127.0.0.1
+Both exercises (``local_close``, ``peer_close``, each a module of its own;
+this one holds what they share) grade the one answer cell ``socket_shutdown``:
+``socket_recv`` and ``stop_receiver``. Every case runs a real TCP connection over 127.0.0.1
 whose other end the check plays itself, starts the learner's reader on it,
 and waits until the reader is asleep in ``recv()`` before it acts: a socket
 closed before the reader gets there fails ``recv`` at once, and a wrong
@@ -20,12 +21,10 @@ from collections.abc import Callable
 
 from ..sockets import (Peer, PeerView, SocketHandle, activity_of, connected_pair,
                        describe_reader, spinning, wait_until_reader_waits, watch_thread)
-from ..threads import Baseline, DeadlineExceeded
+from ..threads import Baseline
 from ..threads.census import real_is_alive, real_join
 from ..threads import ask_to_stop
-from .registry import exercise
-from .harness import (CheckFailed, TooSlow, Worker, call_answer, expect, learner_error, plural,
-                      retry_when_too_slow, where_raised)
+from .harness import CheckFailed, Worker, expect, learner_error, plural, where_raised
 
 STOP_BOUND = 0.1  # the contract: the reader is gone, and reported, within 100 ms
 LATE_GRACE = 1.0  # a reader gone by then was late, not stuck: the case is tried again
@@ -71,7 +70,7 @@ class ReaderCase:
 
 # --- the reader, started and waiting ---------------------------------------------
 
-def _start_reader(socket_recv: Callable, greeting: list[bytes]) -> ReaderCase:
+def start_reader(socket_recv: Callable, greeting: list[bytes]) -> ReaderCase:
     conn, peer = connected_pair()
     handle = SocketHandle.of(conn)
     exit_q = ExitQueue()
@@ -82,14 +81,14 @@ def _start_reader(socket_recv: Callable, greeting: list[bytes]) -> ReaderCase:
     try:
         for chunk in greeting:
             peer.send(chunk)
-        _expect_waiting(case, sent=b"".join(greeting))
+        expect_waiting(case, sent=b"".join(greeting))
     except BaseException:
-        _clean_up(case)
+        clean_up(case)
         raise
     return case
 
 
-def _expect_waiting(case: ReaderCase, sent: bytes) -> None:
+def expect_waiting(case: ReaderCase, sent: bytes) -> None:
     """The reader must be asleep in recv, not finished, spinning or polling."""
     __tracebackhide__ = True
     state = wait_until_reader_waits(case.reader, case.handle.fd)
@@ -138,7 +137,7 @@ def _expect_waiting(case: ReaderCase, sent: bytes) -> None:
 
 # --- what a stop left behind ---------------------------------------------------------
 
-def _diagnose_reader(case: ReaderCase) -> str:
+def diagnose_reader(case: ReaderCase) -> str:
     """Why the reader has not reported: asleep, spinning, dead, or elsewhere."""
     reader = case.reader
     if not real_is_alive(reader):
@@ -167,11 +166,11 @@ def _diagnose_reader(case: ReaderCase) -> str:
     return f"The reader is still running:\n{describe_reader(reader)}"
 
 
-def _expect_one_report(case: ReaderCase) -> None:
+def expect_one_report(case: ReaderCase) -> None:
     __tracebackhide__ = True
     reports = case.reports()
     if not reports:
-        raise CheckFailed(_diagnose_reader(case) or
+        raise CheckFailed(diagnose_reader(case) or
                           f"{READER} ended without putting \"exit\" on exit_q.")
     expect(len(reports) == 1,
            f"{READER} put {reports!r} on exit_q: that is {len(reports)} reports. Report "
@@ -181,7 +180,7 @@ def _expect_one_report(case: ReaderCase) -> None:
            f"{READER} put {reports[0]!r} on exit_q; the message is the string \"exit\".")
 
 
-def _expect_released(case: ReaderCase, call: str) -> None:
+def expect_released(case: ReaderCase, call: str) -> None:
     __tracebackhide__ = True
     fd = case.conn.fileno()
     expect(fd == -1 or not getattr(case.conn, "_closed", False),
@@ -198,7 +197,7 @@ def _expect_released(case: ReaderCase, call: str) -> None:
            "open): close those too.")
 
 
-def _expect_end_of_stream(case: ReaderCase, call: str, within: float) -> None:
+def expect_end_of_stream(case: ReaderCase, call: str, within: float) -> None:
     __tracebackhide__ = True
     fault = end_of_stream_fault(call, case.peer.watch(within))
     expect(fault is None, fault or "")
@@ -215,7 +214,7 @@ def end_of_stream_fault(call: str, seen: PeerView) -> str | None:
                if seen is PeerView.RESET else ""))
 
 
-def _clean_up(case: ReaderCase) -> None:
+def clean_up(case: ReaderCase) -> None:
     """Leave nothing behind, whatever the answer did."""
     case.peer.close()  # its end-of-stream wakes a reader still asleep on the socket
     case.conn.close()
@@ -225,173 +224,6 @@ def _clean_up(case: ReaderCase) -> None:
         ask_to_stop(case.reader)
 
 
-def _summary(text: str, cases: list[ReaderCase]) -> str:
+def summary(text: str, cases: list[ReaderCase]) -> str:
     notes = set().union(*(case.notes for case in cases)) if cases else set()
     return " ".join([text, *sorted(notes)])
-
-
-# --- local_close -------------------------------------------------------------------
-
-@exercise("local_close", needs=("socket_recv", "stop_receiver"))
-def check_local_close(answers: dict[str, Any], hidden: bool) -> str:
-    socket_recv, stop_receiver = answers["socket_recv"], answers["stop_receiver"]
-    rounds: list[tuple[list[bytes], float | None]] = [([b"HTTP/1.0 200 OK\r\n"], None)]
-    if hidden:
-        rounds = [([bytes([i]) * 1000 for i in range(1, 30)], 0.5), ([], 2.0)]
-    cases, took = [], []
-    for greeting, timeout in rounds:
-        case, seconds = retry_when_too_slow(lambda: _local_close_case(
-            socket_recv, stop_receiver, greeting, timeout))
-        cases.append(case)
-        took.append(seconds)
-    if not hidden:
-        _no_report_case(stop_receiver)
-    return _summary(
-        f"stop_receiver woke the blocked reader and returned \"exit\" in "
-        f"{max(took) * 1000:.1f} ms; the socket was released, the peer saw end-of-stream, "
-        "and with no reader it raised TimeoutError on time.", cases)
-
-
-def _local_close_case(socket_recv: Callable, stop_receiver: Callable,
-                      greeting: list[bytes], timeout: float | None
-                      ) -> tuple[ReaderCase, float]:
-    case = _start_reader(socket_recv, greeting)
-    args: tuple = (case.conn, case.exit_q) if timeout is None else \
-        (case.conn, case.exit_q, timeout)
-    call = "stop_receiver(conn, exit_q" + ("" if timeout is None else
-                                           f", timeout={timeout}") + ")"
-    try:
-        began = time.monotonic()
-        try:
-            returned = call_answer(stop_receiver, *args, what=call,
-                                   expected=(TimeoutError, queue.Empty))
-        except (TimeoutError, queue.Empty, DeadlineExceeded) as error:
-            took = time.monotonic() - began
-            stuck = f"{call} did not return within {took:.1f} s" \
-                if isinstance(error, DeadlineExceeded) else \
-                f"{call} raised {type(error).__name__} after {took:.2f} s"
-            diagnosis = _diagnose_reader(case) or (
-                f"The reader did report, but {call} did not take its message: wait for it "
-                "with exit_q.get(timeout=timeout).")
-            raise CheckFailed(f"{stuck}.\n{diagnosis}") from None
-        took = time.monotonic() - began
-        leaked, _ = case.baseline.wait_gone(max(began + STOP_BOUND - time.monotonic(), 0.02))
-        if leaked:
-            late = not case.baseline.wait_gone(LATE_GRACE)[0]
-            raise (TooSlow if late else CheckFailed)(
-                f"{call} returned {returned!r}, but the reader was still running "
-                f"{STOP_BOUND * 1000:.0f} ms after the call.\n" + _diagnose_reader(case))
-        if took > STOP_BOUND:
-            raise TooSlow(
-                f"{call} took {took * 1000:.0f} ms to return; the reader must be stopped, "
-                f"and its \"exit\" received, within {STOP_BOUND * 1000:.0f} ms. "
-                "Do not poll: wake the reader with shutdown().")
-        _expect_one_report(case)
-        expect(not case.exit_q.left(),
-               f"{call} returned {returned!r} but left the reader's message in exit_q: "
-               "return the message the reader put there (exit_q.get(timeout=timeout)).")
-        expect(returned == "exit",
-               f"{call} returned {returned!r}; it should return the reader's message, "
-               "\"exit\".")
-        _expect_released(case, call)
-        _expect_end_of_stream(case, call, within=STOP_BOUND)
-        return case, took
-    finally:
-        _clean_up(case)
-
-
-def _no_report_case(stop_receiver: Callable) -> None:
-    """No reader at all: stop_receiver must give up after ``timeout``, not hang."""
-    conn, peer = connected_pair()
-    handle = SocketHandle.of(conn)
-    exit_q = ExitQueue()
-    timeout = 0.2
-    call = f"stop_receiver(conn, exit_q, timeout={timeout}) with no reader to report"
-    try:
-        began = time.monotonic()
-        try:
-            returned = call_answer(stop_receiver, conn, exit_q, timeout, what=call,
-                                   expected=(TimeoutError, queue.Empty))
-        except queue.Empty:
-            raise CheckFailed(f"{call} raised queue.Empty; raise TimeoutError instead "
-                              "(catch queue.Empty from exit_q.get).") from None
-        except TimeoutError:
-            took = time.monotonic() - began
-        else:
-            raise CheckFailed(f"{call} returned {returned!r}; with no \"exit\" coming, it "
-                              "should raise TimeoutError once timeout runs out.")
-        expect(took >= timeout * 0.75,
-               f"{call} raised TimeoutError after {took * 1000:.0f} ms: wait the whole "
-               f"timeout ({timeout * 1000:.0f} ms) for the reader's message first.")
-        expect(took <= timeout + 0.5,
-               f"{call} raised TimeoutError only after {took:.2f} s: give up when "
-               "timeout runs out.")
-        expect(not handle.still_open_as(),
-               f"{call} raised TimeoutError as it should, but left the socket open: "
-               "release it before waiting, whatever the reader does.")
-    finally:
-        peer.close()
-        conn.close()
-
-
-# --- peer_close --------------------------------------------------------------------
-
-@exercise("peer_close", needs=("socket_recv", "stop_receiver"))
-def check_peer_close(answers: dict[str, Any], hidden: bool) -> str:
-    socket_recv, stop_receiver = answers["socket_recv"], answers["stop_receiver"]
-    rounds: list[tuple[str, list[bytes]]] = [("close", [b"hello"]), ("reset", [b"hello"])]
-    if hidden:
-        rounds = [("close", [b"x" * 5000] * 8), ("reset", []), ("close", [])]
-    cases, took = [], {}
-    for how, greeting in rounds:
-        case, seconds = retry_when_too_slow(lambda: _peer_close_case(
-            socket_recv, stop_receiver, how, greeting))
-        cases.append(case)
-        took[how] = max(took.get(how, 0.0), seconds)
-    return _summary(
-        f"the reader ended by itself when the peer closed ({took['close'] * 1000:.1f} ms) "
-        f"and when it reset the connection ({took['reset'] * 1000:.1f} ms), reporting "
-        "\"exit\" once each time; stop_receiver then released the socket.", cases)
-
-
-def _peer_close_case(socket_recv: Callable, stop_receiver: Callable, how: str,
-                     greeting: list[bytes]) -> tuple[ReaderCase, float]:
-    case = _start_reader(socket_recv, greeting)
-    event = "closed the connection" if how == "close" else \
-        "reset the connection (ConnectionResetError in recv)"
-    try:
-        began = time.monotonic()
-        if how == "close":
-            case.peer.close()
-        else:
-            case.peer.reset()
-        leaked, _ = case.baseline.wait_gone(STOP_BOUND)
-        took = time.monotonic() - began
-        if leaked or not case.reports():
-            late = not case.baseline.wait_gone(LATE_GRACE)[0] and case.reports()
-            raise (TooSlow if late else CheckFailed)(
-                f"The peer {event}, and {STOP_BOUND * 1000:.0f} ms later the reader "
-                f"had not reported \"exit\".\n"
-                + (_diagnose_reader(case) or f"{READER} is still running."))
-        _expect_one_report(case)
-        # Then the seed's main: release our end and take the reader's message.
-        call = f"stop_receiver(conn, exit_q) after the peer {event.split(' (')[0]}"
-        try:
-            returned = call_answer(stop_receiver, case.conn, case.exit_q, what=call,
-                                   expected=(TimeoutError, OSError))
-        except TimeoutError:
-            raise CheckFailed(f"{call} raised TimeoutError, though \"exit\" was waiting "
-                              "in exit_q.") from None
-        except OSError as error:
-            raise CheckFailed(
-                f"{call} raised {type(error).__name__}: {error}\n  at {where_raised(error)}\n"
-                "Once the peer has reset the connection there is nothing left to shut "
-                "down, and shutdown() raises OSError: catch it, and close() anyway."
-            ) from None
-        expect(returned == "exit" and not case.exit_q.left(),
-               f"{call} returned {returned!r}; it should return the reader's \"exit\" "
-               "from exit_q.")
-        _expect_released(case, call)
-        return case, took
-    finally:
-        _clean_up(case)
