@@ -11,15 +11,13 @@ probe, as counts the in-kernel check's hooks made in the learner's process.
 
 from __future__ import annotations
 
-import random
-import secrets
 from collections import Counter
 
 from ...exercises.channels_vs_locks import (EXIT_DEADLINE, MECHANISMS, QUEUE_PUT,
                                             WAITGROUP_DONE, WAITGROUP_WAIT, WIND_DOWN,
                                             CallRecord, Mechanism, _expect_each_index_once)
 from ...exercises.harness import CALL_DEADLINE, CheckFailed, plural
-from .registry import expect, judge
+from .registry import expect, fresh_rng, judge
 from .subject import Rejected, Subject
 
 
@@ -105,7 +103,7 @@ def _signal_case(subject: Subject, mechanism: Mechanism, n: int) -> None:
 
 @judge("signal_done")
 def judge_signal_done(subject: Subject, hidden: bool) -> None:
-    rng = random.Random(secrets.randbits(64))
+    rng = fresh_rng()
     sizes = [1, rng.randint(3, 6)] + ([0, 2, rng.randint(12, 16)] if hidden else [])
     for mechanism in MECHANISMS:
         for n in sizes:

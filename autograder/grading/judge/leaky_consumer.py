@@ -7,13 +7,12 @@ of outputs; threads are the judge's own observation.
 from __future__ import annotations
 
 import random
-import secrets
 import time
 
 from ...exercises.leaky_consumer import EXIT_DEADLINE
 from ...exercises.robust_stop import ODD_ITEMS
 from ...exercises.run_session import expected_offsets
-from .registry import expect, judge
+from .registry import expect, fresh_rng, judge
 from .subject import Rejected, Subject
 
 PLAIN_TYPES = {"NoneType", "bool", "int", "float", "complex", "str", "bytes"}
@@ -28,10 +27,6 @@ def typed(values: object) -> object:
     if isinstance(values, list):
         return [(type(v).__name__, typed(v)) for v in values]
     return values
-
-
-def _rng() -> random.Random:
-    return random.Random(secrets.randbits(64))
 
 
 def _item(rng: random.Random) -> object:
@@ -64,7 +59,7 @@ def _consumer_cases(rng: random.Random, hidden: bool) -> list[tuple[list, int]]:
 
 @judge("consumer_exit")
 def judge_consumer_exit(subject: Subject, hidden: bool) -> None:
-    for items, workers in _consumer_cases(_rng(), hidden):
+    for items, workers in _consumer_cases(fresh_rng(), hidden):
         fed = f"consumer(ch, out) with {items!r} queued" if workers == 1 else \
             f"{workers} consumers sharing a queue of {len(items)} items"
         before = subject.tasks()
@@ -97,7 +92,7 @@ def _sessions(rng: random.Random, hidden: bool) -> list[list[str]]:
 
 @judge("run_session")
 def judge_run_session(subject: Subject, hidden: bool) -> None:
-    for words in _sessions(_rng(), hidden):
+    for words in _sessions(fresh_rng(), hidden):
         call = f"run_session({words!r})"
         before = subject.tasks()
         kind, data = subject.call("session", words=words)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import re
+import secrets
 from collections.abc import Callable
 
 from .subject import Rejected, Subject
@@ -33,3 +35,8 @@ def exercises_checked(test_source: str) -> dict[str, bool]:
 def expect(condition: object, message: str) -> None:
     if not condition:
         raise Rejected(message)
+
+
+def fresh_rng() -> random.Random:
+    """Inputs drawn afresh for every submission: no answer can know them ahead."""
+    return random.Random(secrets.randbits(64))
