@@ -161,18 +161,21 @@ def test_stop_receiver_mistakes_are_rejected(tmp_path, answer, phrase):
 # --- forgeries: no right answer, only the grader's parts replaced --------------------------
 
 PATCHES_THE_HARNESS = source_of(WRONG["spinning"]) + '''
-import autograder.exercises.socket_reader as _check, autograder.sockets as _sockets
-for _module in (_check, _sockets):
-    for _name in ("_expect_waiting", "_diagnose_reader", "_expect_one_report",
-                  "_expect_released", "_expect_end_of_stream", "wait_until_reader_waits",
-                  "spinning", "expect"):
-        if hasattr(_module, _name):
-            setattr(_module, _name, lambda *args, **kwargs: None)
+import sys
+_HELPERS = ("expect_waiting", "diagnose_reader", "expect_one_report", "expect_released",
+            "expect_end_of_stream", "wait_until_reader_waits", "spinning", "expect")
 
+def _patch_every_check():
+    for _name, _module in list(sys.modules.items()):
+        if _name.startswith("autograder"):
+            for _helper in _HELPERS:
+                if hasattr(_module, _helper):
+                    setattr(_module, _helper, lambda *args, **kwargs: None)
+
+_patch_every_check()
 _real_recv = socket_recv
 def socket_recv(conn, exit_q):  # and again while the judge asks
-    for _name in ("_expect_waiting", "_expect_one_report", "expect"):
-        setattr(_check, _name, lambda *args, **kwargs: None)
+    _patch_every_check()
     _real_recv(conn, exit_q)
 '''
 
