@@ -161,12 +161,12 @@ from autograder import check
 '''}, scores=dict(FULL, test_run_session=0), incident="tampered"),
     "the check monkeypatched": Hostile(
         cells={"run_session": LEAKY_SESSION + '''
-import autograder.exercises.leaky_consumer as _lesson
+import autograder.exercises.run_session as _lesson
 _lesson._session_case = lambda *args, **kwargs: None
 '''}, scores=dict(FULL, test_run_session=0), incident="tampered"),
     "the check patched again and again from a thread": Hostile(
         cells={"run_session": LEAKY_SESSION + '''
-import autograder.exercises.leaky_consumer as _lesson
+import autograder.exercises.run_session as _lesson
 def _again():
     for _ in range(60_000):
         _lesson._session_case = lambda *args, **kwargs: None
