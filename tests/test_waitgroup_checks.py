@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from answers import load
+from answers.waitgroup_right import CLASS_USING, WAITGROUP_IMPORTS
 from answers.waitgroup_wrong import GOOD_RUN, GOOD_WAITGROUP, WRONG
 from autograder import CheckFailed, check
 from autograder.exercises import race_probe
@@ -145,32 +146,8 @@ def test_a_child_that_hangs_is_killed_on_time():
     assert time.monotonic() - began < 3.0
 
 
-CLASS_USING = """
-class WaitGroup:
-    def __init__(self):
-        self._count = 0
-        self._zero = {make}
-
-    def add(self, delta=1):
-        with self._zero:
-            if self._count + delta < {floor}:
-                raise ValueError("negative WaitGroup counter")
-            self._count += delta
-            if self._count == 0:
-                self._zero.notify_all()
-
-    def done(self):
-        self.add(-1)
-
-    def wait(self, timeout=None):
-        with self._zero:
-            return self._zero.wait_for(lambda: self._count == 0, timeout)
-"""
-
-
 def test_the_child_gets_the_modules_and_values_the_class_uses():
-    cell = "from threading import Condition\nimport threading as th\nFLOOR = 0\n" + \
-        CLASS_USING.format(make="Condition(th.Lock())", floor="FLOOR")
+    cell = WAITGROUP_IMPORTS
     check("waitgroup", answers=load(cell))
 
 

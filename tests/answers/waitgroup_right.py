@@ -1,21 +1,16 @@
 """Lesson 03's answers, right but written differently from the reference:
 each must keep every point, in the kernel, before the judge and end to end."""
 
-# Right, written differently: the modules and values the class uses are
-# imported under other names; the connection is closed by a `with` block.
-WAITGROUP_IMPORTS = """
-from threading import Condition
-import threading as th
-FLOOR = 0
-
+# A WaitGroup, with how it makes its Condition and its counter's floor left open.
+CLASS_USING = """
 class WaitGroup:
     def __init__(self):
         self._count = 0
-        self._zero = Condition(th.Lock())
+        self._zero = {make}
 
     def add(self, delta=1):
         with self._zero:
-            if self._count + delta < FLOOR:
+            if self._count + delta < {floor}:
                 raise ValueError("negative WaitGroup counter")
             self._count += delta
             if self._count == 0:
@@ -29,6 +24,12 @@ class WaitGroup:
             return self._zero.wait_for(lambda: self._count == 0, timeout)
 """
 
+# Right, written differently: the modules and values the class uses are
+# imported under other names.
+WAITGROUP_IMPORTS = ("from threading import Condition\nimport threading as th\nFLOOR = 0\n"
+                     + CLASS_USING.format(make="Condition(th.Lock())", floor="FLOOR"))
+
+# Right, written differently: the connection is closed by a `with` block.
 RUN_WITH_BLOCK = """
 def socket_recv(conn, wg):
     try:
