@@ -10,8 +10,8 @@ from collections.abc import Callable
 from .harness import CheckFailed, TooSlow, call_answer, expect, retry_when_too_slow, where_raised
 from .registry import exercise
 from .socket_reader import (LATE_GRACE, READER, STOP_BOUND, ReaderCase, clean_up,
-                            diagnose_reader, expect_one_report, expect_released, start_reader,
-                            summary)
+                            diagnose_reader, expect_one_report, expect_released, hang_up,
+                            start_reader, summary)
 
 
 @exercise("peer_close", needs=("socket_recv", "stop_receiver"))
@@ -35,14 +35,9 @@ def check_peer_close(answers: dict[str, Any], hidden: bool) -> str:
 def _peer_close_case(socket_recv: Callable, stop_receiver: Callable, how: str,
                      greeting: list[bytes]) -> tuple[ReaderCase, float]:
     case = start_reader(socket_recv, greeting)
-    event = "closed the connection" if how == "close" else \
-        "reset the connection (ConnectionResetError in recv)"
     try:
         began = time.monotonic()
-        if how == "close":
-            case.peer.close()
-        else:
-            case.peer.reset()
+        event = hang_up(case.peer, how)
         leaked, _ = case.baseline.wait_gone(STOP_BOUND)
         took = time.monotonic() - began
         if leaked or not case.reports():

@@ -214,6 +214,28 @@ def end_of_stream_fault(call: str, seen: PeerView) -> str | None:
                if seen is PeerView.RESET else ""))
 
 
+def gave_up_fault(call: str, took: float, timeout: float) -> str | None:
+    """How a stop that raised TimeoutError after ``took`` s missed its ``timeout``;
+    None when it gave up on time. The in-kernel check and the judge both ask this."""
+    if took < timeout * 0.75:
+        return (f"{call} raised TimeoutError after {took * 1000:.0f} ms: wait the whole "
+                f"timeout ({timeout * 1000:.0f} ms) for the reader's message first.")
+    if took > timeout + 0.5:
+        return f"{call} raised TimeoutError only after {took:.2f} s: give up when timeout runs out."
+    return None
+
+
+# How the peer ends a connection in peer_close, and what the learner is told it did.
+PEER_EVENTS = {"close": "closed the connection",
+               "reset": "reset the connection (ConnectionResetError in recv)"}
+
+
+def hang_up(peer: Peer, how: str) -> str:
+    """The peer closes or resets (``how``) the connection; what it did, in words."""
+    (peer.close if how == "close" else peer.reset)()
+    return PEER_EVENTS[how]
+
+
 def clean_up(case: ReaderCase) -> None:
     """Leave nothing behind, whatever the answer did."""
     case.peer.close()  # its end-of-stream wakes a reader still asleep on the socket
