@@ -11,7 +11,9 @@ those waiters in ``/proc`` from outside, there while one done() is still to
 come and gone after it, while the child still runs: a WaitGroup that lost an
 add(1) releases them too soon, one that lost a done() never.
 
-It imports nothing outside the standard library, and nothing of the grader.
+It imports nothing outside the standard library, and nothing of the grader;
+run with ``-P``, it cannot import a module beside it either, so it is one
+file: the tracing, the hammering, the held end and the report together.
 """
 
 from __future__ import annotations
