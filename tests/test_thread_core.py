@@ -127,6 +127,38 @@ def test_a_call_that_hangs_fails_with_the_line_it_is_stuck_on():
     ch.put(None)
 
 
+def test_a_traced_thread_still_runs_after_a_call_blocked_in_c_overran():
+    """The stop request a call blocked in C never takes is withdrawn; on CPython
+    3.11 that used to leave every traced thread (a debugger, lesson 05's
+    stepping check) looping for ever before its first line."""
+    import sys  # here, not at the top: the reports above quote this file's line numbers
+
+    ch = queue.Queue()
+    with pytest.raises(DeadlineExceeded):
+        call_with_deadline(waits_forever, ch, timeout=0.1, what="waits_forever(ch)")
+    done = []
+
+    def every_line(frame, event, arg):
+        return every_line
+
+    def three():
+        one = 1
+        return one + 2
+
+    def traced():
+        sys.settrace(every_line)
+        try:
+            done.append(three())  # a call: its lines are traced
+        finally:
+            sys.settrace(None)
+
+    thread = threading.Thread(target=traced, daemon=True)
+    thread.start()
+    thread.join(2.0)
+    ch.put(None)
+    assert done == [3], "a traced thread hung after a deadline's withdrawn stop request"
+
+
 def test_a_busy_loop_is_asked_to_stop_after_its_deadline():
     spins = []
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import sys
 import threading
+import time
 from typing import Any
 from collections.abc import Callable
 
@@ -89,5 +90,38 @@ def ask_to_stop(thread: threading.Thread, grace: float = 0.2) -> bool:
     real_join(thread, grace)
     if real_is_alive(thread):
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, None)
+        _clear_the_pending_flag()
         return False
     return True
+
+
+class _Absorbed(BaseException):
+    """Raised in the sponge thread of ``_clear_the_pending_flag``, and caught there."""
+
+
+def _clear_the_pending_flag() -> None:
+    """Undo what a withdrawn request leaves behind.
+
+    Withdrawing a pending exception clears it from its thread, but on CPython
+    3.11 not the interpreter's flag that says one is pending: from then on
+    every thread that runs with a trace function (a debugger, the checks that
+    step learner code line by line) loops for ever before its first line. The
+    flag is cleared only when some thread takes an exception that way, so a
+    short-lived thread of ours takes one.
+    """
+    ready = threading.Event()
+
+    def sponge() -> None:
+        try:
+            ready.set()
+            while True:
+                time.sleep(0.001)
+        except _Absorbed:
+            pass
+
+    taker = mark_own(threading.Thread(target=sponge, name="autograder sponge", daemon=True))
+    taker.start()
+    ready.wait()
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(taker.ident),
+                                               ctypes.py_object(_Absorbed))
+    real_join(taker, 1.0)
