@@ -1,9 +1,9 @@
 """Every graded exercise, by name. Each lesson's checks live in a module here
 and register themselves in ``registry``; importing this package loads them all."""
 
-from . import (channels_vs_locks, leaky_consumer, local_close,  # noqa: F401
-               peer_close, robust_stop, run_session, run_with_waitgroup, socket_reader,
-               waitgroup, warm_up)
+from . import (call_with_timeout, channels_vs_locks, closable_queue,  # noqa: F401
+               leaky_consumer, local_close, peer_close, robust_stop, run_session,
+               run_with_waitgroup, socket_reader, waitgroup, warm_up)
 from .harness import CheckFailed
 from .registry import EXERCISES, Exercise, exercise
 
