@@ -82,6 +82,9 @@ sandbox:
 notebooks: setup $(RELEASED)
 
 # The text form is what people edit and review; the source notebook follows it.
+# Precious: make would otherwise delete a new lesson's source notebook as an
+# intermediate file once its student version is built.
+.PRECIOUS: $(SOURCES)
 source/%.ipynb: text/%.md
 	@mkdir -p $(dir $@)
 	$(BIN)/python -m course_tools.build_notebooks source $<
