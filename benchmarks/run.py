@@ -65,7 +65,7 @@ GOALS = {  # metric -> (comparison, goal); for the table and the README, never a
     "sandbox_overhead_ratio": ("<=", 1.10),
 }
 GRADED_LESSONS = ["01_leaky_consumer", "02_socket_reader", "03_waitgroup",
-                  "04_channels_vs_locks"]
+                  "04_channels_vs_locks", "05_stopping_for_good"]
 WORST_LESSON = "01_leaky_consumer"
 # Go goleak's retry: sleep 1 us << attempt, at most 100 ms (goleak's maxSleep).
 GOLEAK_FIRST_SLEEP = 1e-6

@@ -26,7 +26,8 @@ from .answers import REFERENCE, reference_answers, student_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo_class"
-LESSONS = ("01_leaky_consumer", "02_socket_reader", "03_waitgroup", "04_channels_vs_locks")
+LESSONS = ("01_leaky_consumer", "02_socket_reader", "03_waitgroup", "04_channels_vs_locks",
+           "05_stopping_for_good")
 
 # ---- the answers the students wrote -------------------------------------
 
@@ -134,6 +135,18 @@ def queue_without_join() -> str:
                    "    order = [finished.get() for _ in range(n)]\n")
 
 
+def close_wakes_one() -> str:  # notify(), as put() rightly does
+    return _mutate("05_stopping_for_good", "closable_queue",
+                   "self._changed.notify_all()", "self._changed.notify()")
+
+
+def give_up_without_cancelling() -> str:  # join(timeout), and the worker runs on
+    return _mutate("05_stopping_for_good", "call_with_timeout",
+                   "        cancelled.set()          # ctx's cancel(): ask the work to stop ...\n"
+                   "        worker.join(timeout)     # ... and wait for it, but not for ever\n",
+                   "")
+
+
 def delete_cell(grade_id: str):
     def edit(notebook):
         notebook.cells = [c for c in notebook.cells
@@ -163,6 +176,8 @@ def students() -> dict[str, dict[str, tuple[dict, object]]]:
             "03_waitgroup": ref("03_waitgroup", run_with_waitgroup=run_without_wait()),
             "04_channels_vs_locks": ref("04_channels_vs_locks",
                                         signal_done=queue_without_join()),
+            "05_stopping_for_good": ref("05_stopping_for_good", closable_queue=close_wakes_one(),
+                                        call_with_timeout=give_up_without_cancelling()),
         },
         # A cell that never finishes (the cell timeout stops it) and a wait
         # that never gives up (the check's deadline stops it).
@@ -189,7 +204,9 @@ def students() -> dict[str, dict[str, tuple[dict, object]]]:
             "02_socket_reader": every["02_socket_reader"],
         },
         # Opened the notebooks and handed them in untouched.
-        "hal_untouched": {lesson: ({}, None) for lesson in ("01_leaky_consumer", "03_waitgroup")},
+        "hal_untouched": {lesson: ({}, None)
+                          for lesson in ("01_leaky_consumer", "03_waitgroup",
+                                         "05_stopping_for_good")},
     }
 
 
