@@ -36,6 +36,13 @@ CLEANUP = 0.03
 LONG = 20.0
 # What a loaded machine may add to the time a call takes.
 SLACK = 0.3
+# ... where the bound is 2 × timeout: with the deaf case's timeout of half a
+# second or more, a call that waits 3 × timeout is past it (tried three times).
+DEAF_SLACK = 0.15
+
+
+NEW_EVENT = ("Make a new threading.Event in each call: one shared by all calls lets one "
+             "call's timeout cancel the work of every other.")
 
 
 class WorkFailed(Exception):
@@ -50,11 +57,13 @@ class Work:
         self.label, self.body = label, body
         self.thread: threading.Thread | None = None
         self.cancelled: Any = None
+        self.set_at_start = False  # cancelled was set before the work began
         self.saw_cancel = False
         self.release = threading.Event()  # for work that ignores cancelled
 
     def __call__(self, cancelled: Any) -> Any:
         self.thread, self.cancelled = real_current_thread(), cancelled
+        self.set_at_start = isinstance(cancelled, threading.Event) and cancelled.is_set()
         return self.body(self, cancelled)
 
     def stop(self) -> None:
@@ -71,22 +80,22 @@ def _clean_up(work: Work) -> None:
 
 
 @stand_in("the check's quick work")
-def _quick(work: Work, cancelled: Any) -> Any:
+def quick(work: Work, cancelled: Any) -> Any:
     return work.release  # an object only this work returns
 
 
 @stand_in("the check's work that returns None")
-def _returns_none(work: Work, cancelled: Any) -> None:
+def returns_none(work: Work, cancelled: Any) -> None:
     return None
 
 
 @stand_in("the check's work that fails")
-def _fails(work: Work, cancelled: Any) -> None:
+def fails(work: Work, cancelled: Any) -> None:
     raise WorkFailed(f"the work failed (raised by the check, #{id(work)})")
 
 
 @stand_in("the check's slow work, checking cancelled as it goes")
-def _cooperative(work: Work, cancelled: Any) -> str:
+def cooperative(work: Work, cancelled: Any) -> str:
     end = time.monotonic() + LONG
     while time.monotonic() < end:
         if cancelled.is_set():
@@ -97,20 +106,20 @@ def _cooperative(work: Work, cancelled: Any) -> str:
 
 
 @stand_in("the check's work, asleep in cancelled.wait()")
-def _asleep(work: Work, cancelled: Any) -> str:
+def asleep(work: Work, cancelled: Any) -> str:
     cancelled.wait()
     _clean_up(work)
     return "stopped"
 
 
 @stand_in("the check's work that takes a while and then returns")
-def _in_time(work: Work, cancelled: Any) -> Any:
+def in_time(work: Work, cancelled: Any) -> Any:
     cancelled.wait(work.seconds)  # type: ignore[attr-defined]
     return work.release
 
 
 @stand_in("the check's work that ignores cancelled")
-def _deaf(work: Work, cancelled: Any) -> str:
+def deaf(work: Work, cancelled: Any) -> str:
     work.release.wait(LONG)
     return "late"
 
@@ -173,12 +182,16 @@ def _ran(call: Callable, body: Callable, timeout: float, seconds: float = 0.0
     except BaseException:
         work.stop()
         raise
+    if work.set_at_start:
+        work.stop()
+        raise CheckFailed(f"{what}: cancelled was already set when the work began, so it "
+                          "was told to stop before it started. " + NEW_EVENT)
     return work, outcome, what
 
 
 def _left_running(work: Work, outcome: Outcome, what: str, after: str) -> None:
     """No thread the call started may run on, the work's own worker included."""
-    running = [t for t in outcome.running if t is not work.thread or work.body is not _deaf]
+    running = [t for t in outcome.running if t is not work.thread or work.body is not deaf]
     if not running:
         return
     work.stop()
@@ -261,7 +274,7 @@ def _finished_case(call: Callable, body: Callable, timeout: float, seconds: floa
 
 
 def _fails_case(call: Callable) -> None:
-    work, outcome, what = _ran(call, _fails, 1.0)
+    work, outcome, what = _ran(call, fails, 1.0)
     _left_running(work, outcome, what, "raised")
     expect(isinstance(outcome.raised, WorkFailed),
            f"{what}: the work raised WorkFailed, but the call "
@@ -272,44 +285,51 @@ def _fails_case(call: Callable) -> None:
 
 
 def _deaf_case(call: Callable, timeout: float) -> str:
-    work = Work("_deaf", _deaf)
-    what = f"call_with_timeout(work, timeout={timeout:g})"
-    try:
-        outcome = _call(call, work, timeout, what, budget=2 * timeout + 1)
-    except DeadlineExceeded as stuck:
-        work.stop()
-        raise CheckFailed(
-            f"The check gave {what} work that ignores cancelled; the call did not return "
-            f"within {2 * timeout + 1:g} s. Work like that cannot be stopped, so after "
-            "setting cancelled wait for it at most timeout more (join(timeout)), then raise "
-            f"TimeoutError anyway.\n{stuck}") from None
-    try:
-        _left_running(work, outcome, what, "raised TimeoutError")
-        _expect_timeout(work, outcome, what, timeout)
-        expect(outcome.took <= 2 * timeout + SLACK,
-               f"The check gave {what} work that ignores cancelled; the call took "
-               f"{outcome.took:.2f} s. It should give up within 2 × timeout: the timeout, "
-               "then at most the timeout again for the worker.")
-    finally:
-        work.stop()
-    if work.thread is not None:
-        real_join(work.thread, EXIT_DEADLINE)
-        expect(not real_is_alive(work.thread),
-               f"When the work that ignored cancelled finally returned, its worker thread "
-               f"{work.thread.name!r} still did not end.")
-    return work.thread.name if work.thread is not None else "its worker"
+    """Work that ignores cancelled: TimeoutError within 2 × timeout all the same."""
+    def case() -> str:
+        work = Work("deaf", deaf)
+        what = f"call_with_timeout(work, timeout={timeout:g})"
+        try:
+            outcome = _call(call, work, timeout, what, budget=2 * timeout + 1)
+        except DeadlineExceeded as stuck:
+            work.stop()
+            raise CheckFailed(
+                f"The check gave {what} work that ignores cancelled; the call did not "
+                f"return within {2 * timeout + 1:g} s. Work like that cannot be stopped, so "
+                "after setting cancelled wait for it at most timeout more (join(timeout)), "
+                f"then raise TimeoutError anyway.\n{stuck}") from None
+        try:
+            _left_running(work, outcome, what, "raised TimeoutError")
+            _expect_timeout(work, outcome, what, timeout)
+            if outcome.took > 2 * timeout + DEAF_SLACK:
+                raise TooSlow(
+                    f"The check gave {what} work that ignores cancelled; the call took "
+                    f"{outcome.took:.2f} s. It should give up within 2 × timeout: the "
+                    "timeout, then at most the timeout again for the worker.")
+        finally:
+            work.stop()
+        if work.thread is not None:
+            real_join(work.thread, EXIT_DEADLINE)
+            expect(not real_is_alive(work.thread),
+                   f"When the work that ignored cancelled finally returned, its worker "
+                   f"thread {work.thread.name!r} still did not end.")
+        return work.thread.name if work.thread is not None else "its worker"
+    return retry_when_too_slow(case)
 
 
 def _at_once_case(call: Callable, calls: int) -> None:
-    """Several calls at the same time, from several threads: each its own."""
+    """Several calls at the same time, from several threads, with different
+    timeouts: each keeps its own result, error and event."""
     rng = random.Random()
-    bodies = [rng.choice([_cooperative, _asleep, _quick]) for _ in range(calls)]
+    bodies = [quick, cooperative] + [rng.choice([cooperative, asleep, quick])
+                                     for _ in range(calls - 2)]
     works = [Work(b.__name__, b) for b in bodies]
+    timeouts = [0.15 + 0.1 * index for index in range(calls)]
     outcomes: list[Any] = [None] * calls
 
     def one(index: int) -> None:
         try:
-            outcomes[index] = ("returned", call(works[index], 0.2))
+            outcomes[index] = ("returned", call(works[index], timeouts[index]))
         except BaseException as error:  # noqa: BLE001 - judged below
             outcomes[index] = ("raised", error)
 
@@ -318,13 +338,17 @@ def _at_once_case(call: Callable, calls: int) -> None:
     for thread in threads:
         thread.start()
     for thread in threads:
-        real_join(thread, 2 * 0.2 + CALL_DEADLINE)
+        real_join(thread, 2 * max(timeouts) + CALL_DEADLINE)
     for work in works:
         work.stop()
-    told = f"{calls} calls of call_with_timeout(work, timeout=0.2) ran at once"
+    told = (f"{calls} calls of call_with_timeout(work, timeout) ran at once, with timeouts "
+            f"from {timeouts[0]:g} to {timeouts[-1]:g} s")
     expect(not any(real_is_alive(t) for t in threads), f"{told}; some never returned.")
+    events = [id(w.cancelled) for w in works if w.cancelled is not None]
+    expect(len(set(events)) == len(events),
+           f"{told}; some of them gave their work the same cancelled Event. " + NEW_EVENT)
     for work, outcome in zip(works, outcomes):
-        if work.body is _quick:
+        if work.body is quick:
             expect(outcome == ("returned", work.release),
                    f"{told}; one with quick work gave {outcome!r} instead of its own "
                    "result. Keep each call's result, error and event in the call itself, "
@@ -342,17 +366,18 @@ def check_call_with_timeout(answers: dict[str, Any], hidden: bool) -> str:
     if hidden:
         rng = random.Random()
         timeout = rng.uniform(0.3, 0.5)
-        _finished_case(call, _in_time, timeout, seconds=timeout / 3)
-        _gave_up_case(call, rng.choice([_cooperative, _asleep]), rng.uniform(0.15, 0.3))
+        _finished_case(call, in_time, timeout, seconds=timeout / 3)
+        _gave_up_case(call, rng.choice([cooperative, asleep]), rng.uniform(0.15, 0.3))
         _at_once_case(call, calls=rng.randint(4, 6))
-        deaf = _deaf_case(call, rng.uniform(0.15, 0.25))
+        deaf_worker = _deaf_case(call, rng.uniform(0.5, 0.6))
     else:
-        _finished_case(call, _quick, 1.0)
-        _finished_case(call, _returns_none, 1.0, expected=None)
+        _finished_case(call, quick, 1.0)
+        _finished_case(call, returns_none, 1.0, expected=None)
         _fails_case(call)
-        _gave_up_case(call, _cooperative, 0.3)
-        _gave_up_case(call, _asleep, 0.3)
-        deaf = _deaf_case(call, 0.2)
+        _gave_up_case(call, cooperative, 0.3)
+        _gave_up_case(call, asleep, 0.3)
+        _at_once_case(call, calls=3)
+        deaf_worker = _deaf_case(call, 0.5)
     return ("call_with_timeout returns the result or the error, gives up on time, and "
             "stops its worker; the worker of work that ignored cancelled "
-            f"({deaf}) ran on after the call, which is the work's fault, not yours.")
+            f"({deaf_worker!r}) ran on after the call, which is the work's fault, not yours.")

@@ -19,7 +19,7 @@ import time
 from typing import Any
 from collections.abc import Callable
 
-from ..sockets.activity import activity_of, kernel_wait
+from ..sockets.activity import activity_of
 from ..threads import Baseline, LeakError
 from ..threads.census import real_is_alive
 from ..threads.locations import learners_line, stack_of
@@ -27,7 +27,7 @@ from ..threads.stand_ins import stand_in
 from .harness import CheckFailed, Worker, call_answer, expect, plural
 from .limits import AT_ONCE, EXIT_DEADLINE
 from .registry import exercise
-from .stepping import MOST_STOPS, PausedCall, meanwhile
+from .stepping import MOST_STOPS, PausedCall, meanwhile, wait_until_asleep
 
 # Items a careless queue confuses with "closed" or drops: None is data here.
 ODD_ITEMS = [None, 0, "", False, "exit", -1, 2.5]
@@ -52,14 +52,14 @@ def check_closable_queue(answers: dict[str, Any], hidden: bool) -> str:
         _consumers_case(make, Closed, consumers=rng.randint(6, 10),
                         producers=rng.randint(3, 5), each=rng.randint(80, 150))
         _wakes_every_getter_case(make, Closed, getters=rng.randint(8, 12))
-        _races_case(make, Closed, hidden=True)
+        races_case(make, Closed, hidden=True)
     else:
         _one_thread_case(make, Closed)
         _errors_case(make, Closed)
         _wakes_every_getter_case(make, Closed, getters=4)
         _consumers_case(make, Closed, consumers=3, producers=2, each=40)
         _sleeps_case(make, Closed)
-        _races_case(make, Closed, hidden=False)
+        races_case(make, Closed, hidden=False)
     return ("ClosableQueue delivers every item once and in order, one close() ends every "
             "consumer, a blocked get() sleeps, and put/get/close are safe at any moment.")
 
@@ -123,13 +123,15 @@ def _one_thread_case(make: Callable[[], Any], Closed: type) -> None:
     expect(listed == [], f"list(q) on a closed, drained queue gave {listed!r}; it should be [].")
 
     q = make()
-    for item in ("a", "b", "c"):
+    for item in ODD_ITEMS:
         call_answer(q.put, item, what=f"q.put({item!r})", timeout=AT_ONCE)
     call_answer(q.close, what="q.close()", timeout=AT_ONCE)
-    listed = _listed(q, Closed, "list(q) on a closed queue holding 'a', 'b', 'c'")
-    expect(listed == ["a", "b", "c"],
-           f"After putting 'a', 'b', 'c' and closing, list(q) gave {listed!r}: iterating "
-           "should yield every item left, then stop, as Go's `for v := range ch` does.")
+    listed = _listed(q, Closed, f"list(q) on a closed queue holding {ODD_ITEMS!r}")
+    expect(_same(listed, ODD_ITEMS),
+           f"After putting {ODD_ITEMS!r} and closing, list(q) gave {listed!r}: iterating "
+           "should yield every item left, then stop, as Go's `for v := range ch` does. "
+           "Items such as None, 0 and \"\" are data: only the queue being closed and "
+           "drained ends the loop.")
 
 
 def _listed(q: Any, Closed: type, what: str) -> list:
@@ -207,9 +209,10 @@ def _consumers_case(make: Callable[[], Any], Closed: type, consumers: int, produ
     expect(not any(t.is_alive() for t in makers),
            f"{producers} producers putting {each} items each were still in q.put() after "
            f"{EXIT_DEADLINE * 3:g} s: put() on an open queue should never wait.")
-    call_answer(q.close, what="q.close()")
     told = (f"{plural(consumers, 'consumer')} ran `for item in q`, {plural(producers, 'producer')} "
             f"put {each} items each, then q.close() was called once")
+    _expect_still_consuming(told, workers)
+    call_answer(q.close, what="q.close()")
     try:
         baseline.expect_gone(EXIT_DEADLINE, what="the check")
     except LeakError as leak:
@@ -220,6 +223,19 @@ def _consumers_case(make: Callable[[], Any], Closed: type, consumers: int, produ
     for worker in workers:
         worker.raise_error(f"`for item in q` in {worker.name}")
     _expect_each_once(told, outs, producers, each)
+
+
+def _expect_still_consuming(told: str, workers: list[Worker]) -> None:
+    """Before close(), no consumer may have left its loop: the queue is open."""
+    ended = [w for w in workers if not real_is_alive(w)]
+    for worker in ended:
+        worker.raise_error(f"`for item in q` in {worker.name}")
+    expect(not ended,
+           f"{told.split(', then')[0]}; before anyone called q.close(), "
+           f"{plural(len(ended), 'consumer')} had already left the loop: get() raised "
+           "Closed on an open queue. A get() woken while another consumer takes the item "
+           "finds the queue empty again: wait in a `while` loop that re-checks the queue "
+           "after every wake-up, not an `if`.")
 
 
 def _expect_each_once(told: str, outs: list[list], producers: int, each: int) -> None:
@@ -273,22 +289,6 @@ def _wakes_every_getter_case(make: Callable[[], Any], Closed: type, getters: int
 
 # --- how a blocked get() waits ---------------------------------------------------
 
-def wait_until_asleep(thread: threading.Thread, limit: float = 0.5) -> bool:
-    """Wait until ``thread`` sleeps in the kernel (seen three times in a row);
-    False if it did not within ``limit`` (it spins), or if /proc cannot say."""
-    end, seen = time.monotonic() + limit, 0
-    while time.monotonic() < end and real_is_alive(thread):
-        state = kernel_wait(thread.native_id) if thread.native_id else None
-        if state is None:
-            time.sleep(0.05)
-            return False
-        seen = seen + 1 if not state.running else 0
-        if seen >= 3:
-            return True
-        time.sleep(0.002)
-    return False
-
-
 def _sleeps_case(make: Callable[[], Any], Closed: type) -> None:
     q = make()
     outcome: list = []
@@ -311,7 +311,7 @@ def _sleeps_case(make: Callable[[], Any], Closed: type) -> None:
     expect(used.cpu_seconds < MOST_CPU_SHARE * WATCH,
            f"A thread blocked in q.get() on an empty queue used {used.cpu_seconds * 1000:.0f} "
            f"ms of CPU in {WATCH * 1000:.0f} ms: it busy-waits. Wait on a Condition "
-           "(self._changed.wait()) and let put() and close() wake it.")
+           "(its wait(), without a timeout) and let put() and close() wake it.")
     expect(used.wakeups <= MOST_WAKEUPS,
            f"A thread blocked in q.get() on an empty queue woke up {used.wakeups} times in "
            f"{WATCH * 1000:.0f} ms although nothing happened: it polls (a wait with a "
@@ -329,7 +329,7 @@ CALLS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _races_case(make: Callable[[], Any], Closed: type, hidden: bool) -> None:
+def races_case(make: Callable[[], Any], Closed: type, hidden: bool) -> None:
     """Each pair of calls that can meet: the first stopped before each of its
     lines in turn while the second runs. The hidden cases stop close() instead."""
     if hidden:
@@ -387,8 +387,8 @@ def _stuck_advice(call: str) -> str:
     if "get" in call:
         return ("It read the queue's state, then close() came in before it waited, so it "
                 "waits for a wake-up that has already been sent. Check the closed flag and "
-                "wait under the same lock, in one `with` block: "
-                "`while not self._items and not self._closed: self._changed.wait()`.")
+                "wait under the same lock, in one `with` block: while the queue is empty "
+                "and not closed, wait() on your Condition.")
     return "Every call should finish, whichever moment the other one runs at."
 
 
@@ -425,9 +425,9 @@ def _put_meets_close(scene: str, Closed: type, outcomes: dict, getter: Worker,
         expect(got == ("item", "item"),
                f"{scene}; put() returned, so 'item' was accepted, but the blocked q.get() "
                f"{'raised Closed' if got and got[0] == 'raised' else 'did not get it'}: "
-               "the item is lost. put() read the closed flag, then close() ran before it "
-               "added the item. Check the flag and add the item under the same lock, in one "
-               "`with` block.")
+               "the item is lost. If put() reads the closed flag outside the lock, close() "
+               "can run before it adds the item: check the flag and add the item under the "
+               "same lock, in one `with` block.")
     else:
         expect(got is not None and got[0] == "raised" and isinstance(got[1], Closed),
                f"{scene}; put() raised Closed, yet the blocked q.get() returned {got!r}.")

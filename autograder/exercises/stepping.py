@@ -21,6 +21,7 @@ from types import CodeType, FrameType
 from typing import Any
 from collections.abc import Callable
 
+from ..sockets.activity import kernel_wait
 from ..threads.census import real_is_alive, real_join
 from ..threads.locations import Location, is_learner_file
 
@@ -101,12 +102,30 @@ class PausedCall:
         return self._on_line
 
 
-def meanwhile(func: Callable[..., Any], *args: Any, name: str, settle: float = 0.03
+def meanwhile(func: Callable[..., Any], *args: Any, name: str, limit: float = 1.0
               ) -> PausedCall:
-    """Run ``func(*args)`` in a thread of its own (untraced), and give it
-    ``settle`` seconds to finish: it may need a lock the paused call holds, and
-    then it finishes only after that call goes on."""
+    """Run ``func(*args)`` in a thread of its own (untraced), and wait until it
+    has finished or is asleep: it may need a lock the paused call holds, and
+    then it finishes only after that call goes on. A thread still runnable is
+    waited for, so a loaded machine only slows the check down."""
     other = PausedCall(func, *args, stop_at=0, name=name)
     other.thread.start()
-    other.join(settle)
+    wait_until_asleep(other.thread, limit)
     return other
+
+
+def wait_until_asleep(thread: threading.Thread, limit: float = 0.5) -> bool:
+    """Wait until ``thread`` sleeps in the kernel (seen three times in a row)
+    or has ended; False if neither happened within ``limit`` (it spins), or if
+    /proc cannot say (then after a pause)."""
+    end, seen = time.monotonic() + limit, 0
+    while time.monotonic() < end and real_is_alive(thread):
+        state = kernel_wait(thread.native_id) if thread.native_id else None
+        if state is None:
+            time.sleep(0.05)
+            return not real_is_alive(thread)
+        seen = seen + 1 if not state.running else 0
+        if seen >= 3:
+            return True
+        time.sleep(0.002)
+    return not real_is_alive(thread)

@@ -205,6 +205,29 @@ ITERATION_RAISES = closable_queue(iter='''
             yield self.get()
 ''')
 
+# `if` where `while` belongs: a get() woken after another consumer took the
+# item finds the queue empty, and says Closed although nobody closed it.
+IF_INSTEAD_OF_WHILE = closable_queue(get='''
+    def get(self):
+        with self._changed:
+            if not self._items and not self._closed:
+                self._changed.wait()
+            if self._items:
+                return self._items.popleft()
+            raise Closed("get() on a closed, drained queue")
+''')
+
+# Iteration that takes a None item for the end of the queue.
+ITERATION_STOPS_AT_NONE = closable_queue(iter='''
+    def __iter__(self):
+        def get_or_none():
+            try:
+                return self.get()
+            except Closed:
+                return None
+        return iter(get_or_none, None)
+''')
+
 # --- right answers written differently -------------------------------------------
 
 # One end marker that every get() puts back for the next: close() is one put.
@@ -343,6 +366,13 @@ def call_with_timeout(work, timeout):
     return outcome["result"]
 '''
 
+# The reference's way (a dict, join, cancel, join), which the mistakes below change.
+_JOIN_CANCEL_JOIN = JOIN_WITHOUT_CANCEL.replace(
+    '''        raise TimeoutError("too slow")''',
+    '''        cancelled.set()
+        worker.join(timeout)
+        raise TimeoutError("too slow")''')
+
 DAEMON_THREAD = JOIN_WITHOUT_CANCEL.replace("threading.Thread(target=run)",
                                             "threading.Thread(target=run, daemon=True)")
 
@@ -357,42 +387,25 @@ WAITS_FOR_EVER = JOIN_WITHOUT_CANCEL.replace(
         worker.join()
         raise TimeoutError("too slow")''')
 
-SWALLOWS_ERRORS = JOIN_WITHOUT_CANCEL.replace(
-    '''        raise TimeoutError("too slow")''',
-    '''        cancelled.set()
-        worker.join(timeout)
-        raise TimeoutError("too slow")''').replace(
+SWALLOWS_ERRORS = _JOIN_CANCEL_JOIN.replace(
     '''    if "error" in outcome:
         raise outcome["error"]
     return outcome["result"]''', '''    return outcome.get("result")''')
 
 # Waits the whole timeout even when the work is done at once.
-SLEEPS_THE_TIMEOUT = '''
-import threading
-import time
+SLEEPS_THE_TIMEOUT = _JOIN_CANCEL_JOIN.replace("import threading\n", "import threading\nimport time\n").replace(
+    "    worker.join(timeout)\n    if worker.is_alive():", "    time.sleep(timeout)\n    if worker.is_alive():")
 
+# One Event for every call, cleared as each starts: one call's timeout sets it
+# for the work of all the others.
+SHARED_EVENT = _JOIN_CANCEL_JOIN.replace(
+    "def call_with_timeout(work, timeout):\n    cancelled = threading.Event()\n",
+    "cancelled = threading.Event()\n\n\ndef call_with_timeout(work, timeout):\n"
+    "    cancelled.clear()\n")
 
-def call_with_timeout(work, timeout):
-    cancelled = threading.Event()
-    outcome = {}
-
-    def run():
-        try:
-            outcome["result"] = work(cancelled)
-        except BaseException as error:
-            outcome["error"] = error
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    time.sleep(timeout)
-    if worker.is_alive():
-        cancelled.set()
-        worker.join(timeout)
-        raise TimeoutError("too slow")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
-'''
+# Waits twice the timeout more for a worker told to stop: 3 x timeout in all.
+WAITS_TOO_LONG_AFTER_CANCELLING = _JOIN_CANCEL_JOIN.replace(
+    "        worker.join(timeout)\n        raise", "        worker.join(2 * timeout)\n        raise")
 
 # A result queue, and one deadline for both waits.
 RESULT_QUEUE = '''
@@ -497,6 +510,10 @@ WRONG = {
     "close twice accepted": ("closable_queue", CLOSE_TWICE_ACCEPTED,
                              ["closing a closed channel panics"]),
     "iteration raises Closed": ("closable_queue", ITERATION_RAISES, ["range"]),
+    "if instead of while": ("closable_queue", IF_INSTEAD_OF_WHILE,
+                            ["on an open queue", "while"]),
+    "iteration stops at a None item": ("closable_queue", ITERATION_STOPS_AT_NONE,
+                                       ["None, 0 and \"\" are data"]),
     "future.result(timeout) alone": ("call_with_timeout", FUTURE_RESULT_ALONE,
                                      ["'ThreadPoolExecutor-", "shutdown(wait=True)"]),
     "future.result(timeout) in a with block": ("call_with_timeout", FUTURE_IN_A_WITH_BLOCK,
@@ -513,6 +530,11 @@ WRONG = {
                          ["WorkFailed", "same exception"]),
     "sleeps the whole timeout": ("call_with_timeout", SLEEPS_THE_TIMEOUT,
                                  ["as soon as it is done"]),
+    "one Event shared by every call": ("call_with_timeout", SHARED_EVENT,
+                                       ["new threading.Event in each call"]),
+    "waits 2 x timeout after cancelling": ("call_with_timeout",
+                                           WAITS_TOO_LONG_AFTER_CANCELLING,
+                                           ["within 2 × timeout"]),
 }
 
 RIGHT = {
