@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from ..exercises.harness import Worker
 
 HOLD = 2.0  # a held thread waits at most this long for the judge
 
@@ -37,3 +39,13 @@ class Held:
                 continue
             yield {kind: data}
             seen.set()
+
+
+def gated(func: Callable, *args: Any, name: str, gate: threading.Event) -> Worker:
+    """A worker that runs ``func`` once ``gate`` opens (the judge has seen it)."""
+    def run() -> None:
+        gate.wait(HOLD)
+        func(*args)
+    worker = Worker(run, name=name)
+    worker.start()
+    return worker

@@ -21,7 +21,7 @@ from ..exercises.run_session import consumer_swapped
 from ..threads import DeadlineExceeded, call_with_deadline
 from ..threads.census import REAL_FUNCTIONS
 from ..threads.stand_ins import stand_in
-from .held import HOLD, Held
+from .held import Held, gated
 from .registry import error_text, plain, probe
 
 _active_count = REAL_FUNCTIONS["threading.active_count"]
@@ -48,16 +48,6 @@ def _missing(namespace: dict, *names: str) -> dict | None:
     return {"missing": absent} if absent else None
 
 
-def _gated(func: Callable, *args: Any, name: str, gate: threading.Event) -> Worker:
-    """A worker that runs ``func`` once ``gate`` opens (the judge has looked)."""
-    def run() -> None:
-        gate.wait(HOLD)
-        func(*args)
-    worker = Worker(run, name=name)
-    worker.start()
-    return worker
-
-
 def _join_all(workers: list[Worker], seconds: float) -> None:
     end = time.monotonic() + seconds
     for worker in workers:
@@ -77,7 +67,7 @@ def consumer_case(namespace: dict, items: list, workers: int) -> Iterator[dict]:
     for item in items:
         ch.put(item)
     gate = threading.Event()
-    pool = [_gated(namespace["consumer"], ch, out, name=f"consumer {i + 1}", gate=gate)
+    pool = [gated(namespace["consumer"], ch, out, name=f"consumer {i + 1}", gate=gate)
             for i in range(workers)]
     yield {"started": [w.native_id for w in pool]}
     gate.set()
@@ -130,7 +120,7 @@ def robust_consumer_case(namespace: dict, items: list) -> Iterator[dict]:
     for item in items + [stop]:
         ch.put(item)
     gate = threading.Event()
-    pool = [_gated(namespace["robust_consumer"], ch, out, name="robust_consumer", gate=gate)]
+    pool = [gated(namespace["robust_consumer"], ch, out, name="robust_consumer", gate=gate)]
     yield {"started": [pool[0].native_id], "stop_type": type(stop).__name__}
     gate.set()
     _join_all(pool, EXIT_DEADLINE)
@@ -156,8 +146,8 @@ def stop_case(namespace: dict, workers: int, items: int) -> Iterator[dict]:
     ch: queue.Queue = queue.Queue()
     out: list = []
     gate, release = threading.Event(), threading.Event()
-    bystander = _gated(release.wait, name="bystander (not a worker)", gate=gate)
-    pool = [_gated(good, ch, out, name=f"worker {i + 1}", gate=gate) for i in range(workers)]
+    bystander = gated(release.wait, name="bystander (not a worker)", gate=gate)
+    pool = [gated(good, ch, out, name=f"worker {i + 1}", gate=gate) for i in range(workers)]
     for item in range(items):
         ch.put(item)
     yield {"started": [w.native_id for w in pool], "bystander": bystander.native_id}
@@ -175,9 +165,9 @@ def stubborn_case(namespace: dict, timeout: float) -> Iterator[dict]:
         return missing
     ch: queue.Queue = queue.Queue()
     gate, release = threading.Event(), threading.Event()
-    pool = [_gated(reference_robust_consumer(namespace["STOP"]), ch, [], name="worker 1",
+    pool = [gated(reference_robust_consumer(namespace["STOP"]), ch, [], name="worker 1",
                    gate=gate),
-            _gated(stubborn_consumer(release), ch, [], name="ignores-STOP", gate=gate)]
+            gated(stubborn_consumer(release), ch, [], name="ignores-STOP", gate=gate)]
     yield {"started": [w.native_id for w in pool]}
     gate.set()
     returned = _call_stop(namespace, ch, pool, timeout)

@@ -1,8 +1,8 @@
 """A thread of the learner's process, read from outside in its ``/proc``: the
 system call it sleeps in (and on which descriptor, and whether with a
 timeout), its CPU time and wake-ups, and which descriptors still reach a
-socket. The judge of lesson 02 decides with these; nothing here asks the
-learner's process anything."""
+socket. The judges of lessons 02 and 05 decide with these; nothing here asks
+the learner's process anything."""
 
 from __future__ import annotations
 
@@ -68,6 +68,16 @@ def kernel_wait(subject: Subject, tid: int) -> Wait | None:
         return Wait(_READS[_MACHINE][number], fd=args[0])
     name = _READINESS[_MACHINE].get(number)
     return Wait(name, timed=name is not None and len(args) == 6 and _readiness_timed(name, args))
+
+
+def asleep(subject: Subject, tid: int) -> bool | None:
+    """Is the subject's thread asleep (state S or D: waiting for something,
+    neither on a CPU nor queued for one)? None once it is gone."""
+    try:
+        with open(_task(subject, tid, "stat"), "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] in (b"S", b"D")
+    except (OSError, IndexError):
+        return None
 
 
 def activity(subject: Subject, tid: int) -> Activity | None:

@@ -28,13 +28,9 @@ from ...sockets.peer import Peer, connected_pair
 from .registry import expect
 from .seen_in_proc import activity, kernel_wait, open_as, reads_socket
 from .subject import Rejected, Subject
+from .too_slow import TooSlow, retried  # noqa: F401 - local_close and peer_close use them
 
-TRIES_WHEN_TOO_SLOW = 3
 WAIT_LIMIT = 0.5  # the reader must be asleep in recv() this soon after it starts
-
-
-class TooSlow(Rejected):
-    """Right in the end, but past a time bound: the case is tried again."""
 
 
 # --- one connection, the learner's reader on it ----------------------------------------
@@ -195,12 +191,3 @@ def finish(subject: Subject) -> dict:
     expect(kind == "result", "the socket_reader probe did not finish")
     return final
 
-
-def retried(run_case, *args) -> float:
-    for attempt in range(1, TRIES_WHEN_TOO_SLOW + 1):
-        try:
-            return run_case(*args)
-        except TooSlow as slow:
-            if attempt == TRIES_WHEN_TOO_SLOW:
-                raise Rejected(f"{slow} (in each of {TRIES_WHEN_TOO_SLOW} tries)") from None
-    raise AssertionError("unreachable")

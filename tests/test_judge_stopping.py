@@ -1,0 +1,97 @@
+"""Lesson 05's judge outside learner code, on small hand-built notebooks: each
+test cell here "passed in the kernel" (no error output), so what the judge
+decides is all that stands. Run through the real sealed-off subject process."""
+
+import pytest
+
+from answers.stopping_for_good import RIGHT, WRONG
+from autograder.grading.judge import JUDGES
+from nbgrader_helpers import reference_answers
+from judge_helpers import FAKE_CHECK, judged, rejected
+
+REFERENCE = reference_answers("05_stopping_for_good")
+# A get() that reads the flag outside the lock can miss the close() that ends
+# the consumers too: which of the two the judge meets first is the scheduler's choice.
+ALSO = {"get reads the flag without the lock": ["still waiting"]}
+
+
+def judge_says(answer: str, exercise: str, tmp_path, hidden: bool = False) -> list:
+    test = f'check("{exercise}", hidden=True)' if hidden else f'check("{exercise}")'
+    errors, _ = judged(answer, test, tmp_path)
+    return errors
+
+
+def test_both_exercises_have_a_judge():
+    assert {"closable_queue", "call_with_timeout"} <= set(JUDGES)
+
+
+@pytest.mark.parametrize("exercise, answer", [
+    *((name, REFERENCE[name]) for name in ("closable_queue", "call_with_timeout")),
+    *RIGHT.values(),
+], ids=["reference queue", "reference call", *RIGHT])
+def test_a_right_answer_is_confirmed(tmp_path, exercise, answer):
+    assert judge_says(answer, exercise, tmp_path, hidden=True) == []
+
+
+@pytest.mark.parametrize("mistake", sorted(WRONG))
+def test_each_wrong_answer_is_rejected(tmp_path, mistake):
+    exercise, source, words = WRONG[mistake]
+    errors = judge_says(source, exercise, tmp_path)
+    rejected(errors, f"{exercise}: ")
+    assert any(word in errors[0].evalue for word in words + ALSO.get(mistake, [])), \
+        errors[0].evalue
+
+
+@pytest.mark.parametrize("mistake", ["notify instead of notify_all",
+                                     "join(timeout) without cancelling"])
+def test_a_faked_check_earns_nothing(tmp_path, mistake):
+    exercise, source, _ = WRONG[mistake]
+    rejected(judge_says(FAKE_CHECK + source, exercise, tmp_path), f"{exercise}: ")
+
+
+PATCHES = """
+import sys
+for name, module in list(sys.modules.items()):
+    if name.startswith("autograder"):
+        for attr in %r:
+            if hasattr(module, attr):
+                setattr(module, attr, lambda *args, **kwargs: None)
+"""
+
+
+@pytest.mark.parametrize("mistake, helpers, words", [
+    ("close reads the flag without the lock",
+     ("expect", "races_case", "_step_through", "_close_meets_close", "_no_other_error",
+      "wait_until_asleep", "call_answer", "races", "_new_queue", "_outcome"),
+     "neither raised Closed"),
+    ("join(timeout) without cancelling",
+     ("expect", "_left_running", "_gave_up_case", "_ran", "_call", "call_case", "_raised",
+      "_returned", "_worker", "_held_work", "budget"),
+     "cancelled was never set"),
+], ids=["closable_queue", "call_with_timeout"])
+def test_patching_the_checks_helpers_earns_nothing(tmp_path, mistake, helpers, words):
+    exercise, source, _ = WRONG[mistake]
+    forger = FAKE_CHECK + source + PATCHES % (helpers,)
+    rejected(judge_says(forger, exercise, tmp_path), words)
+
+
+MADE_UP_RACES = """
+import threading
+import autograder.probes as _probes
+def _races(namespace, hidden):
+    return {"passed": True}
+_probes.PROBES["queue_races"] = _races
+# Put back before each test cell: install it again and again, as a forger would.
+threading.Thread(target=lambda: [(_probes.PROBES.__setitem__("queue_races", _races),
+                                  __import__("time").sleep(0.001))
+                                 for _ in range(20000)], daemon=True).start()
+"""
+
+
+def test_a_races_probe_that_makes_up_its_verdict_earns_nothing(tmp_path):
+    """The races' verdict is plain data from the learner's process, but the
+    subject serves probes from a copy of the register made before learner
+    code ran: the real races run, and the wrong answer earns nothing."""
+    source = WRONG["close reads the flag without the lock"][1]
+    rejected(judge_says(source + MADE_UP_RACES, "closable_queue", tmp_path),
+             "neither raised Closed")
