@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from .exercises import EXERCISES, CheckFailed
+from .exercises.borrowed import borrowed
 from .threads import DeadlineExceeded, LeakError
 
 PASS = "\N{WHITE HEAVY CHECK MARK}"
@@ -36,7 +37,11 @@ def check(name: str, *, hidden: bool = False, answers: dict[str, Any] | None = N
             raise CheckFailed(
                 f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not defined. "
                 "Write the answer in the cell above and run that cell first.")
-        summary = exercise.run({n: scope[n] for n in exercise.needs}, hidden)
+        answers = {n: scope[n] for n in exercise.needs}
+        not_yours = borrowed(answers)
+        if not_yours:
+            raise CheckFailed(not_yours)
+        summary = exercise.run(answers, hidden)
     except (CheckFailed, LeakError, DeadlineExceeded) as failure:
         print(f"{FAIL} {name}: not yet.\n{failure}", flush=True)
         raise CheckFailed(f"{name}: {_first_line(failure)}") from None

@@ -66,7 +66,12 @@ def check_closable_queue(answers: dict[str, Any], hidden: bool) -> str:
 
 def _maker(ClosableQueue: type) -> Callable[[], Any]:
     def make() -> Any:
-        return call_answer(ClosableQueue, what="ClosableQueue()", timeout=AT_ONCE)
+        q = call_answer(ClosableQueue, what="ClosableQueue()", timeout=AT_ONCE)
+        lacking = [f"{name}()" for name in ("put", "get", "close", "__iter__")
+                   if not callable(getattr(q, name, None))]
+        expect(not lacking, f"ClosableQueue has no {' and no '.join(lacking)}: a closable "
+               "queue needs put(item), get(), close() and iteration (__iter__).")
+        return q
     return make
 
 

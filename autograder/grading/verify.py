@@ -32,6 +32,7 @@ from traitlets import Float, Integer
 from . import incidents, sandbox
 from .cells import error_output, grade_id, has_error, is_demonstration, is_test_cell
 from .judge import JUDGES, Rejected, Subject, SubjectGone, exercises_checked
+from .judge.own_answers import expect_own_answers
 from .watchdog import Watchdog, process_tree
 
 NOT_RUN = ("NotRun", "CellTimeoutError", "KernelDied")
@@ -186,6 +187,7 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
 def _judged(subject: Subject, checked: dict[str, bool]) -> dict:
     for name, hidden in checked.items():
         try:
+            expect_own_answers(subject, name)
             JUDGES[name](subject, hidden)
         except SubjectGone:
             raise

@@ -18,7 +18,7 @@ judge look at the process midway is a generator: each ``yield`` sends a step
 
 from __future__ import annotations
 
-from . import (channels_vs_locks, leaky_consumer, socket_reader,  # noqa: F401
+from . import (borrowed, channels_vs_locks, leaky_consumer, socket_reader,  # noqa: F401
                stopping_for_good, waitgroup)
 from .registry import PLAIN, PROBES, error_text, plain, probe
 
