@@ -56,6 +56,14 @@ fresh: setup
 	@test -n "$(LESSON)" || { echo "Which lesson? make fresh LESSON=01_leaky_consumer" >&2; exit 2; }
 	$(BIN)/python -m course_tools.workspace fresh $(LESSON)
 
+# A repository for the learners of a graded course: the student notebooks,
+# the checks, the learner's tools, no answers (course_tools/student_edition.py).
+#   make student-edition DEST=../course-for-learners
+.PHONY: student-edition
+student-edition: setup
+	@test -n "$(DEST)" || { echo "Where? make student-edition DEST=../course-for-learners" >&2; exit 2; }
+	$(BIN)/python -m course_tools.student_edition $(DEST)
+
 test: setup sandbox lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

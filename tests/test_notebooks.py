@@ -1,11 +1,8 @@
 """The committed notebooks are current, and every one runs top to bottom."""
 
-import json
 import os
 import shutil
 import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
 import nbformat
@@ -15,6 +12,7 @@ from nbformat.v4 import new_code_cell
 
 from autograder.lessons.go import RECORDINGS_ENV
 from course_tools.build_notebooks import lessons, stale_files
+from installed import install_as_a_wheel
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -55,8 +53,7 @@ def test_source_notebook_runs_top_to_bottom_with_every_check_passing(lesson, tmp
 def installed_from_a_wheel(tmp_path_factory):
     """A kernel whose course package is a wheel built from this repository and
     installed with `pip install` (not -e), as a learner outside the repository
-    has it. Its other packages are this environment's, read through a .pth
-    file, which does not run this environment's editable-install hook."""
+    has it."""
     where = tmp_path_factory.mktemp("wheel")
     repository = where / "repository"
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
@@ -65,23 +62,7 @@ def installed_from_a_wheel(tmp_path_factory):
         if (ROOT / name).is_file():
             (repository / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, repository / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w",
-                    str(where / "dist"), str(repository)], check=True, cwd=where)
-    venv = where / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()"
-                                "['purelib'])"], capture_output=True, text=True,
-                               check=True).stdout.strip())
-    (site / "course-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    wheel, = (where / "dist").glob("*.whl")
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)],
-                   check=True, cwd=where)
-    kernels = where / "share" / "jupyter" / "kernels" / "course-from-a-wheel"
-    kernels.mkdir(parents=True)
-    (kernels / "kernel.json").write_text(json.dumps({
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "the course from a wheel", "language": "python"}))
+    site = install_as_a_wheel(repository, where, "course-from-a-wheel")
     return where, site
 
 
