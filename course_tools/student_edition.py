@@ -83,8 +83,9 @@ exercises.
 ## Two ways to start
 
 * **In your browser**: the Binder badge above. Nothing to install; the first
-  start takes a few minutes. Binder keeps nothing: download your notebooks
-  (right-click → Download) before you close the tab.
+  start takes a few minutes. Binder keeps nothing: before you close the tab,
+  use the notebook toolbar's Download, or Save to browser storage (and
+  Restore from browser storage next time).
 * **On your machine** (Python 3.11 and `make`): `make lab` sets everything up
   in `.venv/`, copies the lessons into `work/` and opens them in JupyterLab.
 

@@ -93,13 +93,14 @@ class JupyterLab:
 
     @classmethod
     def start(cls, root_dir: Path, state_dir: Path, timeout: float = 60.0,
-              config_path: Path | None = None) -> JupyterLab:
+              config_path: Path | None = None, env: dict[str, str] | None = None
+              ) -> JupyterLab:
         """Start the server with ``root_dir`` as its root and working directory.
 
         ``state_dir`` holds the server's own files (settings, workspaces,
         runtime, log), outside ``root_dir``: the learner sees only notebooks.
         ``config_path``, if given, is a Jupyter configuration folder read before
-        any other (``JUPYTER_CONFIG_PATH``).
+        any other (``JUPYTER_CONFIG_PATH``); ``env``, more environment variables.
         """
         jupyter = Path(sys.executable).parent / "jupyter"
         port, token = free_port(), secrets.token_hex(16)
@@ -108,7 +109,7 @@ class JupyterLab:
             path = settings / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
-        env = {**os.environ,
+        env = {**os.environ, **(env or {}),
                "JUPYTERLAB_SETTINGS_DIR": str(settings),
                "JUPYTERLAB_WORKSPACES_DIR": str(state_dir / "workspaces"),
                "JUPYTER_RUNTIME_DIR": str(state_dir / "runtime"),

@@ -13,6 +13,7 @@ Screenshots go to test-artifacts/screenshots/. Without Chromium at
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.error
 from pathlib import Path
@@ -271,8 +272,10 @@ def learner_page(browser, tmp_path_factory):
     where = tmp_path_factory.mktemp("learner")
     learner_lab.write(where / "config")
     (where / "state").mkdir()
+    # As Binder starts it: the repository's address in the environment.
     server = JupyterLab.start(scratch_notebooks(where), where / "state",
-                              config_path=where / "config")
+                              config_path=where / "config",
+                              env={"BINDER_REPO_URL": "course-repository"})
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(30_000)
     yield LabPage(context.new_page(), server)
@@ -292,6 +295,22 @@ def test_a_learner_sees_validate_and_none_of_the_instructors_tools(learner_page)
         with pytest.raises(urllib.error.HTTPError) as refused:
             learner_page.lab.api("GET", path)
         assert refused.value.code == 404, path
+
+
+@in_the_browser
+def test_a_learner_can_keep_their_work_from_the_notebooks_toolbar(learner_page):
+    """Binder keeps nothing, and a learner may not read the README: the
+    notebook's own toolbar has Download (the notebook as the browser shows it)
+    and, in Binder, Save to browser storage (jupyter-offlinenotebook)."""
+    learner_page.open("00_start_here/00_start_here.ipynb")
+    page = learner_page.page
+    assert page.get_by_title("Save to browser storage").first.is_visible()
+    with page.expect_download() as downloading:
+        page.get_by_title("Download visible").first.click()
+    download = downloading.value
+    assert download.suggested_filename == "00_start_here.ipynb"
+    saved = json.loads(Path(download.path()).read_text())
+    assert any("goroutine" in "".join(cell["source"]) for cell in saved["cells"])
 
 
 @in_the_browser
