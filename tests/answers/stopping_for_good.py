@@ -60,20 +60,20 @@ _METHODS = {
 }
 
 
+def one_line_changed(method: str, old: str, new: str) -> str:
+    """The reference's ``method`` with one line changed (which must be there)."""
+    assert old in _METHODS[method], (method, old)
+    return _METHODS[method].replace(old, new)
+
+
 def closable_queue(**changed: str) -> str:
     """The reference ClosableQueue with some methods replaced."""
     methods = {**_METHODS, **changed}
     return _QUEUE_HEAD + "class ClosableQueue:\n" + "".join(methods.values())
 
 
-NOTIFY_ONE = closable_queue(close='''
-    def close(self):
-        with self._changed:
-            if self._closed:
-                raise Closed("close() of a closed queue")
-            self._closed = True
-            self._changed.notify()
-''')
+NOTIFY_ONE = closable_queue(close=one_line_changed(
+    "close", "notify_all()", "notify()"))
 
 # get() looks at the closed flag outside the lock, then waits: a close() that
 # comes in between is missed, and the get() waits for ever.
@@ -119,15 +119,8 @@ RAISES_BEFORE_DRAINED = closable_queue(get='''
             return self._items.popleft()
 ''')
 
-POLLS = closable_queue(get='''
-    def get(self):
-        with self._changed:
-            while not self._items and not self._closed:
-                self._changed.wait(0.05)
-            if self._items:
-                return self._items.popleft()
-            raise Closed("get() on a closed, drained queue")
-''')
+POLLS = closable_queue(get=one_line_changed(
+    "get", "self._changed.wait()", "self._changed.wait(0.05)"))
 
 BUSY_WAITS = closable_queue(get='''
     def get(self):
@@ -175,15 +168,7 @@ class ClosableQueue:
                 return
 '''
 
-LIFO = closable_queue(get='''
-    def get(self):
-        with self._changed:
-            while not self._items and not self._closed:
-                self._changed.wait()
-            if self._items:
-                return self._items.pop()
-            raise Closed("get() on a closed, drained queue")
-''')
+LIFO = closable_queue(get=one_line_changed("get", "popleft()", "pop()"))
 
 PUT_AFTER_CLOSE_ACCEPTED = closable_queue(put='''
     def put(self, item):
@@ -207,15 +192,9 @@ ITERATION_RAISES = closable_queue(iter='''
 
 # `if` where `while` belongs: a get() woken after another consumer took the
 # item finds the queue empty, and says Closed although nobody closed it.
-IF_INSTEAD_OF_WHILE = closable_queue(get='''
-    def get(self):
-        with self._changed:
-            if not self._items and not self._closed:
-                self._changed.wait()
-            if self._items:
-                return self._items.popleft()
-            raise Closed("get() on a closed, drained queue")
-''')
+IF_INSTEAD_OF_WHILE = closable_queue(get=one_line_changed(
+    "get", "while not self._items and not self._closed:",
+    "if not self._items and not self._closed:"))
 
 # Iteration that takes a None item for the end of the queue.
 ITERATION_STOPS_AT_NONE = closable_queue(iter='''
