@@ -33,6 +33,9 @@ def test_a_right_answer_is_confirmed(tmp_path, extra):
     assert judge_says(extra, tmp_path) == []
 
 
+# Each mistake through the real subject: in `make test`; the fast loop has its
+# in-kernel twin, and the right answers and forgeries here.
+@pytest.mark.slow
 @pytest.mark.parametrize("mistake", sorted(WRONG))
 def test_each_wrong_answer_is_rejected(tmp_path, mistake):
     _, source, _, words = WRONG[mistake]

@@ -99,6 +99,9 @@ REASONS = {
 }
 
 
+# Each mistake through the real subject: in `make test`; the fast loop has its
+# in-kernel twin, and the right answers and forgeries here.
+@pytest.mark.slow
 @pytest.mark.parametrize("mistake", sorted(WRONG))
 def test_each_mistake_is_judged_as_the_kernel_judges_it(tmp_path, mistake):
     kernel = in_kernel(WRONG[mistake])

@@ -25,6 +25,10 @@ def test_both_exercises_have_a_judge():
     assert {"closable_queue", "call_with_timeout"} <= set(JUDGES)
 
 
+# Every right and wrong answer through the real subject takes a minute of the
+# machine: in `make test`; the fast loop has their in-kernel twins
+# (test_stopping_checks.py) and the forgeries below.
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise, answer", [
     *((name, REFERENCE[name]) for name in ("closable_queue", "call_with_timeout")),
     *RIGHT.values(),
@@ -33,6 +37,7 @@ def test_a_right_answer_is_confirmed(tmp_path, exercise, answer):
     assert judge_says(answer, exercise, tmp_path, hidden=True) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mistake", sorted(WRONG))
 def test_each_wrong_answer_is_rejected(tmp_path, mistake):
     exercise, source, words = WRONG[mistake]

@@ -40,6 +40,9 @@ def test_a_right_run_with_waitgroup_is_confirmed(tmp_path, answer):
     assert errors == []
 
 
+# Each mistake through the real subject: in `make test`; the fast loop has its
+# in-kernel twin, and the right answers and forgeries here.
+@pytest.mark.slow
 @pytest.mark.parametrize("mistake", sorted(WRONG))
 def test_each_wrong_answer_is_rejected(tmp_path, mistake):
     cell, source, _, _, _ = WRONG[mistake]

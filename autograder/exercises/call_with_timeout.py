@@ -369,15 +369,15 @@ def check_call_with_timeout(answers: dict[str, Any], hidden: bool) -> str:
         _finished_case(call, in_time, timeout, seconds=timeout / 3)
         _gave_up_case(call, rng.choice([cooperative, asleep]), rng.uniform(0.15, 0.3))
         _at_once_case(call, calls=rng.randint(4, 6))
-        deaf_worker = _deaf_case(call, rng.uniform(0.5, 0.6))
-    else:
-        _finished_case(call, quick, 1.0)
-        _finished_case(call, returns_none, 1.0, expected=None)
-        _fails_case(call)
-        _gave_up_case(call, cooperative, 0.3)
-        _gave_up_case(call, asleep, 0.3)
-        _at_once_case(call, calls=3)
-        deaf_worker = _deaf_case(call, 0.5)
+        return ("call_with_timeout keeps each call's result and event, and gives up on "
+                "time with the timeout given.")
+    _finished_case(call, quick, 1.0)
+    _finished_case(call, returns_none, 1.0, expected=None)
+    _fails_case(call)
+    _gave_up_case(call, cooperative, 0.3)
+    _gave_up_case(call, asleep, 0.3)
+    _at_once_case(call, calls=3)
+    deaf_worker = _deaf_case(call, 0.5)
     return ("call_with_timeout returns the result or the error, gives up on time, and "
             "stops its worker; the worker of work that ignored cancelled "
             f"({deaf_worker!r}) ran on after the call, which is the work's fault, not yours.")

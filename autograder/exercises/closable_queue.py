@@ -356,6 +356,8 @@ def _step_through(make: Callable[[], Any], Closed: type, first: str, second: str
         paused = PausedCall(CALLS[first], q, stop_at=stop_at, name=f"{first}, paused")
         paused.begin(lambda: wait_until_asleep(paused.thread))
         other = meanwhile(CALLS[second], q, name=second)
+        if getter is not None:  # what the second call woke it to do, it has done
+            wait_until_asleep(getter)
         paused.go_on()
         ended = [call.join(EXIT_DEADLINE) for call in (paused, other)]
         if getter is not None:
