@@ -69,8 +69,8 @@ test: setup sandbox lint
 
 # The loop to run while working: no real nbgrader runs, no browser. These tests
 # mostly wait (deadlines, sandboxed subprocesses), so they run in more workers
-# than there are cores: 3 take about 100 s on 2 cores, one takes 4 minutes (4
-# take 80 s, but load enough to push a right answer past a 100 ms bound).
+# than there are cores: 3 take about 115 s on 2 cores (4 load the machine
+# enough to push a right answer past lesson 02's 100 ms bound).
 FAST_WORKERS ?= 3
 test-fast: setup lint
 	$(BIN)/python -m pytest -m "not slow and not browser" -n $(FAST_WORKERS) $(PYTEST_ARGS)
