@@ -42,10 +42,10 @@ from .too_slow import TooSlow, retried
 ASLEEP_WITHIN = 0.5  # a getter on an empty queue must be asleep this soon (as in the check)
 SETTLE = 0.1  # after one put, the other getters must still be waiting this much later
 RACES_REPLY = 30.0  # the stepped races answer in one reply: allow a cell's time
-# The races are stepped in the learner's process; under load, the call run
-# meanwhile may not get to run while the other is held, and a race goes unseen
-# (about one run in three on a 2-core machine kept busy). Asked this often, a
-# wrong answer is all but always caught.
+# The races are stepped in the learner's process, where the scheduler still
+# decides a little (a thread waiting for the GIL looks asleep, as one waiting
+# for the queue's lock does). Asked this often, a wrong answer is all but
+# always caught; a right one passes every round.
 RACE_ROUNDS = 3
 LATE_PUT = ("q.put(...) after q.close() returned; it should raise Closed: in Go a send "
             "on a closed channel panics, and nobody would ever receive the item.")
