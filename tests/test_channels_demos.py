@@ -14,6 +14,7 @@ import pytest
 from answers import load
 from answers.channels_vs_locks import PROVIDED
 from autograder.lessons import channels_vs_locks as lesson
+from autograder.lessons import stopping_for_good as stopping
 from lesson_cells import run_cell
 from nbgrader_helpers import reference_answers
 
@@ -93,15 +94,16 @@ def test_waitgroup_releases_waiters_at_zero_and_refuses_negative():
 
 # --- benchmarks, in quick mode ------------------------------------------------------
 
-def test_quick_mode_follows_nbgrader_and_ci(monkeypatch):
+@pytest.mark.parametrize("timed", [lesson, stopping], ids=["lesson 04", "lesson 05"])
+def test_quick_mode_follows_nbgrader_and_ci(monkeypatch, timed):
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    assert lesson.default_sizes() == lesson.FULL
+    assert timed.default_sizes() == timed.FULL
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    assert lesson.default_sizes() == lesson.QUICK
+    assert timed.default_sizes() == timed.QUICK
     monkeypatch.delenv("NBGRADER_EXECUTION")
     monkeypatch.setenv("CI", "true")
-    assert lesson.default_sizes() == lesson.QUICK
+    assert timed.default_sizes() == timed.QUICK
 
 
 def assert_sane(measurements, labels, repeats):

@@ -285,17 +285,6 @@ def test_the_table_asks_for_each_missing_answer_and_measures_the_rest(monkeypatc
 
 # --- the plumbing -----------------------------------------------------------------------------
 
-def test_quick_sizes_follow_nbgrader_and_ci(monkeypatch):
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    monkeypatch.delenv("CI", raising=False)
-    assert lesson.default_sizes() == lesson.FULL
-    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
-    assert lesson.default_sizes() == lesson.QUICK
-    monkeypatch.delenv("NBGRADER_EXECUTION")
-    monkeypatch.setenv("CI", "1")
-    assert lesson.default_sizes() == lesson.QUICK
-
-
 def event_workers(n):
     stopping = threading.Event()
     workers = [threading.Thread(target=stopping.wait) for _ in range(n)]

@@ -17,22 +17,15 @@ import os
 import types
 from typing import Any
 
+from .methods import methods
+
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def _functions(value: Any) -> list[types.FunctionType]:
     if isinstance(value, types.FunctionType):
         return [value]
-    if isinstance(value, type):
-        found = []
-        for klass in value.__mro__:
-            for member in vars(klass).values():
-                if isinstance(member, (staticmethod, classmethod)):
-                    member = member.__func__
-                if isinstance(member, types.FunctionType):
-                    found.append(member)
-        return found
-    return []
+    return methods(value, inherited=True) if isinstance(value, type) else []
 
 
 def borrowed_from(value: Any) -> str | None:

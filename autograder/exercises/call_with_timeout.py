@@ -22,107 +22,14 @@ from collections.abc import Callable
 from ..threads import DeadlineExceeded
 from ..threads.census import is_own, real_is_alive, real_join
 from ..threads.origins import started_threads
-from ..threads.stand_ins import stand_in
 from .harness import (CALL_DEADLINE, CheckFailed, TooSlow, call_answer, expect,
                       retry_when_too_slow, running_at_return, started_since)
-from .leaky_consumer import real_current_thread
+from .call_with_timeout_work import (CLEANUP, DEAF_SLACK, NEW_EVENT, SLACK, Work, WorkFailed,
+                                     asleep, cooperative, deaf, error_lost, fails,
+                                     gave_up_late, in_callers_thread, in_time, not_an_event,
+                                     quick, returned_late, returns_none)
 from .limits import EXIT_DEADLINE
 from .registry import exercise
-
-# The check's work, once told to stop, takes this long to clean up: an answer
-# that raises without waiting for its worker is caught every time.
-CLEANUP = 0.03
-# Work that never checks cancelled runs this long unless stopped.
-LONG = 20.0
-# What a loaded machine may add to the time a call takes.
-SLACK = 0.3
-# ... where the bound is 2 × timeout: with the deaf case's timeout of half a
-# second or more, a call that waits 3 × timeout is past it (tried three times).
-DEAF_SLACK = 0.15
-
-
-NEW_EVENT = ("Make a new threading.Event in each call: one shared by all calls lets one "
-             "call's timeout cancel the work of every other.")
-
-
-class WorkFailed(Exception):
-    """The error the check's failing work raises: it must reach the caller."""
-
-
-class Work:
-    """One piece of the check's work: a function of ``cancelled``, recording
-    the thread it ran in and whether it saw ``cancelled`` set."""
-
-    def __init__(self, label: str, body: Callable[[Work, Any], Any]) -> None:
-        self.label, self.body = label, body
-        self.thread: threading.Thread | None = None
-        self.cancelled: Any = None
-        self.set_at_start = False  # cancelled was set before the work began
-        self.saw_cancel = False
-        self.release = threading.Event()  # for work that ignores cancelled
-
-    def __call__(self, cancelled: Any) -> Any:
-        self.thread, self.cancelled = real_current_thread(), cancelled
-        self.set_at_start = isinstance(cancelled, threading.Event) and cancelled.is_set()
-        return self.body(self, cancelled)
-
-    def stop(self) -> None:
-        """Whatever the answer did, let the work end now."""
-        self.release.set()
-        if isinstance(self.cancelled, threading.Event):
-            self.cancelled.set()
-
-
-@stand_in("the check's work, cleaning up after cancelled was set")
-def _clean_up(work: Work) -> None:
-    work.saw_cancel = True
-    time.sleep(CLEANUP)
-
-
-@stand_in("the check's quick work")
-def quick(work: Work, cancelled: Any) -> Any:
-    return work.release  # an object only this work returns
-
-
-@stand_in("the check's work that returns None")
-def returns_none(work: Work, cancelled: Any) -> None:
-    return None
-
-
-@stand_in("the check's work that fails")
-def fails(work: Work, cancelled: Any) -> None:
-    raise WorkFailed(f"the work failed (raised by the check, #{id(work)})")
-
-
-@stand_in("the check's slow work, checking cancelled as it goes")
-def cooperative(work: Work, cancelled: Any) -> str:
-    end = time.monotonic() + LONG
-    while time.monotonic() < end:
-        if cancelled.is_set():
-            _clean_up(work)
-            return "stopped"
-        time.sleep(0.005)
-    return "finished"
-
-
-@stand_in("the check's work, asleep in cancelled.wait()")
-def asleep(work: Work, cancelled: Any) -> str:
-    cancelled.wait()
-    _clean_up(work)
-    return "stopped"
-
-
-@stand_in("the check's work that takes a while and then returns")
-def in_time(work: Work, cancelled: Any) -> Any:
-    cancelled.wait(work.seconds)  # type: ignore[attr-defined]
-    return work.release
-
-
-@stand_in("the check's work that ignores cancelled")
-def deaf(work: Work, cancelled: Any) -> str:
-    work.release.wait(LONG)
-    return "late"
-
 
 class Outcome:
     """What one call did: returned a value, raised, and how long it took;
@@ -238,12 +145,9 @@ def _gave_up_case(call: Callable, body: Callable, timeout: float) -> None:
             _left_running(work, outcome, what, "raised TimeoutError")
             _expect_timeout(work, outcome, what, timeout)
             expect(isinstance(work.cancelled, threading.Event),
-                   f"{what} passed the work {type(work.cancelled).__name__} as cancelled; "
-                   "pass a threading.Event, which the work can check and wait on.")
+                   not_an_event(what, type(work.cancelled).__name__))
             if outcome.took > 2 * timeout + SLACK:
-                raise TooSlow(f"{what} raised TimeoutError only after {outcome.took:.2f} s; "
-                              f"the work stopped within {CLEANUP * 1000:.0f} ms of being "
-                              "cancelled, so it should take little more than the timeout.")
+                raise TooSlow(gave_up_late(what, outcome.took))
         finally:
             work.stop()
     retry_when_too_slow(case)
@@ -264,24 +168,18 @@ def _finished_case(call: Callable, body: Callable, timeout: float, seconds: floa
                f"{what} returned {outcome.returned!r}; it should return what the work "
                f"returned: {want!r}.")
         expect(work.thread is not None and not work.thread.name.startswith("autograder call"),
-               f"{what} ran the work in the caller's own thread; run it in a thread of "
-               "its own, so the caller can stop waiting when the time is up.")
+               in_callers_thread(what))
         if outcome.took > seconds + timeout / 2 + SLACK:
-            raise TooSlow(f"{what} returned after {outcome.took:.2f} s, though the work "
-                          f"was done after {seconds:g} s: return as soon as it is done "
-                          "(join(timeout) returns the moment the thread ends).")
+            raise TooSlow(returned_late(what, outcome.took, f"the work was done after {seconds:g} s"))
     retry_when_too_slow(case)
 
 
 def _fails_case(call: Callable) -> None:
     work, outcome, what = _ran(call, fails, 1.0)
     _left_running(work, outcome, what, "raised")
-    expect(isinstance(outcome.raised, WorkFailed),
-           f"{what}: the work raised WorkFailed, but the call "
-           + (f"returned {outcome.returned!r}" if outcome.raised is None else
-              f"raised {type(outcome.raised).__name__}: {outcome.raised}")
-           + ". Catch the error in the worker thread and raise that same exception in the "
-           "caller.")
+    expect(isinstance(outcome.raised, WorkFailed), error_lost(
+        what, f"returned {outcome.returned!r}" if outcome.raised is None else
+        f"raised {type(outcome.raised).__name__}: {outcome.raised}"))
 
 
 def _deaf_case(call: Callable, timeout: float) -> str:

@@ -83,10 +83,15 @@ def _get(q: Any, Closed: type, what: str = "q.get()") -> tuple[str, Any]:
         return "closed", error
 
 
-def _same(got: list, expected: list) -> bool:
-    """Equal item by item, with types: 0 is not False, and None is itself."""
-    return len(got) == len(expected) and all(
-        type(a) is type(b) and a == b for a, b in zip(got, expected))
+def same(got: Any, wanted: Any) -> bool:
+    """Equal, with the exact types: 0 is not False, and None is itself."""
+    if type(got) is not type(wanted):
+        return False
+    if type(got) is list:
+        return len(got) == len(wanted) and all(map(same, got, wanted))
+    if type(got) is dict:
+        return got.keys() == wanted.keys() and all(same(got[k], wanted[k]) for k in got)
+    return got == wanted
 
 
 # --- one thread --------------------------------------------------------------
@@ -103,7 +108,7 @@ def _one_thread_case(make: Callable[[], Any], Closed: type) -> None:
            f"{sum(kind == 'item' for kind, _ in got)} of {len(items)} gets. Items such as "
            "None, 0 and \"\" are data: only close() closes the queue.")
     values = [value for _, value in got]
-    expect(_same(values[:-1], ODD_ITEMS) and values[-1] is marker,
+    expect(same(values[:-1], ODD_ITEMS) and values[-1] is marker,
            f"After putting {ODD_ITEMS!r} and an object, in that order, q.get() returned "
            f"{values!r}. A queue gives items back first in, first out: append at one end, "
            "take from the other (deque.popleft()).")
@@ -132,7 +137,7 @@ def _one_thread_case(make: Callable[[], Any], Closed: type) -> None:
         call_answer(q.put, item, what=f"q.put({item!r})", timeout=AT_ONCE)
     call_answer(q.close, what="q.close()", timeout=AT_ONCE)
     listed = _listed(q, Closed, f"list(q) on a closed queue holding {ODD_ITEMS!r}")
-    expect(_same(listed, ODD_ITEMS),
+    expect(same(listed, ODD_ITEMS),
            f"After putting {ODD_ITEMS!r} and closing, list(q) gave {listed!r}: iterating "
            "should yield every item left, then stop, as Go's `for v := range ch` does. "
            "Items such as None, 0 and \"\" are data: only the queue being closed and "

@@ -38,6 +38,7 @@ from typing import Any
 from collections.abc import Generator
 
 from . import race_child
+from .methods import methods
 
 CHILD = os.path.abspath(race_child.__file__)
 
@@ -67,18 +68,6 @@ def _by_reference(value: Any) -> tuple[str, str] | None:
     return (module, qualname) if found is value else None
 
 
-def _functions(cls: type) -> list[types.FunctionType]:
-    found = []
-    for value in vars(cls).values():
-        if isinstance(value, (staticmethod, classmethod)):
-            value = value.__func__
-        if isinstance(value, property):
-            found.extend(f for f in (value.fget, value.fset, value.fdel) if f is not None)
-        elif isinstance(value, types.FunctionType):
-            found.append(value)
-    return [f for f in found if isinstance(f, types.FunctionType)]
-
-
 def class_source(cls: type) -> tuple[str, str, int]:
     """The class statement that made ``cls``: ``(source, filename, first line)``.
 
@@ -86,7 +75,7 @@ def class_source(cls: type) -> tuple[str, str, int]:
     ``linecache``), since ``inspect.getsource`` cannot find a class defined
     in a notebook cell.
     """
-    functions = _functions(cls)
+    functions = methods(cls)
     if not functions:
         raise Unavailable(f"{cls.__name__} defines no methods of its own")
     filename = functions[0].__code__.co_filename
@@ -133,7 +122,7 @@ def race_request(cls: type) -> dict[str, Any]:
         return {"import": where}
     source, filename, first = class_source(cls)
     code = compile("\n" * (first - 1) + source, filename, "exec")
-    scope = _functions(cls)[0].__globals__
+    scope = methods(cls)[0].__globals__
     carried: dict[str, dict[str, str]] = {}
     left_behind = []
     for name in sorted(names_used(code) - {cls.__name__}):

@@ -21,7 +21,7 @@ from types import CodeType, FrameType
 from typing import Any
 from collections.abc import Callable
 
-from ..sockets.activity import kernel_wait
+from ..sockets.activity import CONFIRMATIONS, kernel_wait
 from ..threads.census import real_is_alive, real_join
 from ..threads.locations import Location, is_learner_file
 
@@ -115,7 +115,7 @@ def meanwhile(func: Callable[..., Any], *args: Any, name: str, limit: float = 1.
 
 
 def wait_until_asleep(thread: threading.Thread, limit: float = 0.5) -> bool:
-    """Wait until ``thread`` sleeps in the kernel (seen three times in a row)
+    """Wait until ``thread`` sleeps in the kernel (seen CONFIRMATIONS times in a row)
     or has ended; False if neither happened within ``limit`` (it spins), or if
     /proc cannot say (then after a pause)."""
     end, seen = time.monotonic() + limit, 0
@@ -125,7 +125,7 @@ def wait_until_asleep(thread: threading.Thread, limit: float = 0.5) -> bool:
             time.sleep(0.05)
             return not real_is_alive(thread)
         seen = seen + 1 if not state.running else 0
-        if seen >= 3:
+        if seen >= CONFIRMATIONS:
             return True
         time.sleep(0.002)
     return not real_is_alive(thread)

@@ -10,7 +10,6 @@ notebook, and say "write ... first" while they raise NotImplementedError.
 from __future__ import annotations
 
 import difflib
-import os
 import random
 import statistics
 import threading
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ..threads import Baseline
 from .programs import source_of
+from .quick import quick_mode
 
 SETTLE = 0.05  # after starting workers, time for each to block before the stop
 JOIN_DEADLINE = 2.0  # a stop that has not ended every worker by then has failed
@@ -45,11 +45,6 @@ class Sizes:
 
 QUICK = Sizes(workers=4, repeats=3)
 FULL = Sizes(workers=16, repeats=7)
-
-
-def quick_mode() -> bool:
-    """Smaller runs while nbgrader executes the notebook (and in CI), as lesson 04."""
-    return bool(os.environ.get("NBGRADER_EXECUTION") or os.environ.get("CI"))
 
 
 def default_sizes() -> Sizes:

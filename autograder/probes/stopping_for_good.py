@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..exercises.call_with_timeout import (Work, WorkFailed, asleep, cooperative, deaf,
+from ..exercises.call_with_timeout_work import (Work, WorkFailed, asleep, cooperative, deaf,
                                            fails, in_time, quick, returns_none)
 from ..exercises.closable_queue import races_case
 from ..exercises.harness import CALL_DEADLINE, CheckFailed, Worker, call_answer

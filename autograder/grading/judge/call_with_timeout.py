@@ -31,7 +31,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...exercises.call_with_timeout import CLEANUP, SLACK
+from ...exercises.call_with_timeout_work import (CLEANUP, SLACK, error_lost, gave_up_late,
+                                                in_callers_thread, not_an_event,
+                                                returned_late)
 from ...exercises.harness import plural
 from ...exercises.limits import EXIT_DEADLINE
 from ...probes.stopping_for_good import LINGER, budget
@@ -79,8 +81,7 @@ def _inner_ids(value: object) -> set[int]:
 def _worker_thread(subject: Subject, inner: object, before: dict[int, int], own: set[int],
                    what: str) -> int:
     if inner in own:
-        raise Rejected(f"{what} ran the work in the caller's own thread; run it in a thread "
-                       "of its own, so the caller can stop waiting when the time is up.")
+        raise Rejected(in_callers_thread(what))
     if inner in before:
         raise Rejected(f"{what} ran the work in a thread that was running before the call; "
                        "start a thread of its own for each call, and wait for it.")
@@ -221,9 +222,8 @@ def _finished_case(subject: Subject, work: str, timeout: float, seconds: float =
                    f"{seen.what} {_shown(seen)}; it should return what the work returned (an "
                    "object only the work has).")
         if seen.took > done + timeout / 2 + SLACK:
-            raise TooSlow(f"{seen.what} returned after {seen.took:.2f} s, though the work's "
-                          f"thread had ended after {done:.2f} s: return as soon as it is done "
-                          "(join(timeout) returns the moment the thread ends).")
+            raise TooSlow(returned_late(seen.what, seen.took,
+                                        f"the work's thread had ended after {done:.2f} s"))
     retried(case)
 
 
@@ -231,9 +231,7 @@ def _fails_case(subject: Subject, timeout: float) -> None:
     seen = _run(subject, "fails", timeout)
     _ended(seen)
     _left_running(seen, "returned" if seen.raised is None else "raised")
-    expect(seen.raised == "WorkFailed",
-           f"{seen.what}: the work raised WorkFailed, but the call {_shown(seen)}. Catch the "
-           "error in the worker thread and raise that same exception in the caller.")
+    expect(seen.raised == "WorkFailed", error_lost(seen.what, _shown(seen)))
 
 
 def _gave_up_case(subject: Subject, work: str, timeout: float) -> None:
@@ -244,12 +242,9 @@ def _gave_up_case(subject: Subject, work: str, timeout: float) -> None:
         _left_running(seen, "raised TimeoutError" if seen.raised else "returned")
         _expect_timeout(seen)
         expect(seen.outcome.get("cancelled_is_event") is True,
-               f"{seen.what} passed the work {seen.outcome.get('cancelled_type')} as "
-               "cancelled; pass a threading.Event, which the work can check and wait on.")
+               not_an_event(seen.what, str(seen.outcome.get("cancelled_type"))))
         if seen.took > 2 * timeout + SLACK:
-            raise TooSlow(f"{seen.what} raised TimeoutError only after {seen.took:.2f} s; the "
-                          f"work stopped within {STOPS_WITHIN * 1000:.0f} ms of being "
-                          "cancelled, so it should take little more than the timeout.")
+            raise TooSlow(gave_up_late(seen.what, seen.took))
     retried(case)
 
 

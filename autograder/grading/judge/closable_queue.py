@@ -30,7 +30,7 @@ import time
 from collections import Counter, deque
 from typing import Any
 
-from ...exercises.closable_queue import MOST_CPU_SHARE, MOST_WAKEUPS, WATCH
+from ...exercises.closable_queue import MOST_CPU_SHARE, MOST_WAKEUPS, WATCH, same
 from ...exercises.harness import plural
 from ...exercises.limits import AT_ONCE, EXIT_DEADLINE
 from ...sockets.activity import CONFIRMATIONS
@@ -145,17 +145,6 @@ def _story(done: list, limit: int = 8) -> str:
     return "; ".join(["q = ClosableQueue()"] + steps)
 
 
-def _same(got: Any, wanted: Any) -> bool:
-    """Equal, with the exact types: 0 is not False, and None is itself."""
-    if type(got) is not type(wanted):
-        return False
-    if type(got) is list:
-        return len(got) == len(wanted) and all(map(_same, got, wanted))
-    if type(got) is dict:
-        return got.keys() == wanted.keys() and all(_same(got[k], wanted[k]) for k in got)
-    return got == wanted
-
-
 def _made(data: dict) -> None:
     """Reject when the probe could not make a queue."""
     if "closed_is" in data:
@@ -259,7 +248,7 @@ def _judge_get(got: list, items: deque, closed: bool, before: str) -> None:
             f"After {before}, q.get() raised Closed on an open queue that still held "
             f"{plural(len(items) + 1, 'item')}, the next being {_shown(wanted)}. Items such "
             "as None, 0 and \"\" are data: only close() closes the queue.")
-    expect(got[0] == "item" and len(got) == 2 and _same(got[1], wanted),
+    expect(got[0] == "item" and len(got) == 2 and same(got[1], wanted),
            f"After {before}, q.get() returned {_shown(got[-1])}; it should return "
            f"{_shown(wanted)}, the oldest item in the queue. A queue gives items back first "
            "in, first out: append at one end, take from the other (deque.popleft()).")
@@ -274,12 +263,12 @@ def _judge_list(got: list, items: deque, before: str) -> None:
     wanted = list(items)
     listed = got[1] if got[0] == "items" and len(got) == 2 else None
     if isinstance(listed, list) and len(listed) < len(wanted) \
-            and _same(listed, wanted[:len(listed)]) and wanted[len(listed)] in ODD:
+            and same(listed, wanted[:len(listed)]) and wanted[len(listed)] in ODD:
         raise Rejected(
             f"After {before}, list(q) gave {listed!r}: iterating stopped at the item "
             f"{wanted[len(listed)]!r} and lost {wanted[len(listed):]!r}. Items such as None, "
             "0 and \"\" are data: iteration ends only when get() raises Closed.")
-    expect(_same(listed, wanted),
+    expect(same(listed, wanted),
            f"After {before}, list(q) gave {_shown(got[-1])}; it should give {wanted!r}: "
            "iterating should yield every item left, then stop, as Go's "
            "`for v := range ch` does.")
@@ -398,7 +387,7 @@ def _judge_getters(got: Any, item: Any, told: str) -> None:
     for outcome in got:
         if outcome[0] == "error":
             raise Rejected(f"{told}; a getter raised {outcome[-1]}")
-    expect(len(took) == 1 and len(took[0]) == 2 and _same(took[0][1], item),
+    expect(len(took) == 1 and len(took[0]) == 2 and same(took[0][1], item),
            f"{told}; the getters returned {', '.join(_shown(g[-1]) for g in took) or 'nothing'}"
            f": exactly one should return {item!r}.")
     expect(sum(g == ["closed"] for g in got) == len(got) - 1,

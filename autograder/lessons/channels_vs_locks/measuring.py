@@ -4,20 +4,16 @@ machine, ratios much less."""
 
 from __future__ import annotations
 
-import os
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from ..quick import quick_mode
 
 
 def tiny_work(index: int) -> int:
     """The one tiny unit of work each worker does in the exercise."""
     return index * index
-
-
-def quick_mode() -> bool:
-    """Benchmarks shrink while nbgrader runs the notebook and in CI."""
-    return bool(os.environ.get("NBGRADER_EXECUTION") or os.environ.get("CI"))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,26 @@
+"""The functions a class is made of, wherever its body put them.
+
+Both the borrowed-answer guard (where was this class written?) and the race
+test (which cell holds this class's statement?) look at a class through the
+code of its methods: the class object itself records no file. Static and
+class methods hold their function one level down, properties in their
+accessors.
+"""
+
+from __future__ import annotations
+
+import types
+
+
+def methods(cls: type, inherited: bool = False) -> list[types.FunctionType]:
+    """The functions defined in the body of ``cls`` (and, if ``inherited``, of
+    the classes it builds on), in the order the bodies define them."""
+    found: list[types.FunctionType] = []
+    for klass in cls.__mro__ if inherited else (cls,):
+        for member in vars(klass).values():
+            if isinstance(member, (staticmethod, classmethod)):
+                member = member.__func__
+            accessors = ((member.fget, member.fset, member.fdel)
+                         if isinstance(member, property) else (member,))
+            found.extend(f for f in accessors if isinstance(f, types.FunctionType))
+    return found
