@@ -45,16 +45,12 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # the scratch-course helper the tests use
-
-from nbgrader_helpers import REFERENCE, Course, reference_answers  # noqa: E402
-
-from autograder.exercises.leaky_consumer import EXIT_DEADLINE  # noqa: E402
-from course_tools import demo_class  # noqa: E402
-from course_tools.nbgrader_cli import nbgrader, tool_env  # noqa: E402
-from autograder.grading.sandbox import UNSAFE_VARIABLE as UNSAFE  # noqa: E402
-from autograder.threads import Baseline, LeakError  # noqa: E402
+from autograder.exercises.leaky_consumer import EXIT_DEADLINE
+from autograder.grading.sandbox import UNSAFE_VARIABLE as UNSAFE
+from autograder.threads import Baseline, LeakError
+from course_tools import demo_class
+from course_tools.nbgrader_cli import nbgrader, tool_env
+from course_tools.scratch_course import REFERENCE, ROOT, Course, reference_answers
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 GOALS = {  # metric -> (comparison, goal); for the table and the README, never asserted

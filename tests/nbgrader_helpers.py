@@ -1,135 +1,78 @@
-"""A scratch copy of the course for end-to-end nbgrader runs.
-
-    course = Course.create(tmp_path, "01_leaky_consumer")
-    course.submit("alice", "01_leaky_consumer", {"consumer_exit": WRONG_SOURCE})
-    course.autograde("01_leaky_consumer")
-    course.scores("alice", "01_leaky_consumer")   # {"test_consumer_exit": 0.0, ...}
-
-Submissions start from the committed student notebook (notebooks/), with
-answer cells replaced by grade_id; ``REFERENCE`` stands for the source
-notebook's own solution.
-"""
+"""The tests' side of end-to-end grading: a lesson's corpus packed into few
+submissions and graded once per test class (``LessonGradingTests``). The
+scratch course itself is ``course_tools.scratch_course``, which the
+benchmarks use too."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbgrader.api import Gradebook
 
-from course_tools.answers import REFERENCE, reference_answers, student_notebook
-from course_tools.nbgrader_cli import nbgrader, tool_env
-
-ROOT = Path(__file__).resolve().parents[1]
+from course_tools.scratch_course import (ROOT, Course, failed_cells,  # noqa: F401 - for the tests
+                                         reference_answers, with_reference)
 
 
 @dataclass
-class Course:
-    root: Path
+class Packed:
+    """One submission of a lesson's corpus: answers for some cells, each a
+    mistake (with the tests it must lose) or a right variant."""
 
-    @classmethod
-    def create(cls, where: Path, *lessons: str, extra_config: str = "") -> Course:
-        """A course with ``lessons`` generated; ``extra_config`` is appended to
-        the course's nbgrader_config.py (shorter timeouts for tests, say)."""
-        root = where / "course"
-        root.mkdir(parents=True)
-        config = (ROOT / "nbgrader_config.py").read_text()
-        (root / "nbgrader_config.py").write_text(config + "\n" + extra_config + "\n")
-        for lesson in lessons:
-            shutil.copytree(ROOT / "source" / lesson, root / "source" / lesson)
-            nbgrader("generate_assignment", lesson, "--force", cwd=root)
-        return cls(root)
+    answers: dict[str, str] = field(default_factory=dict)
+    items: dict[str, frozenset[str]] = field(default_factory=dict)  # name -> tests lost
+    tests: set[str] = field(default_factory=set)  # of the cells answered
+    unknown: bool = False  # it answers a cell of tests nobody named
 
-    def submit(self, student: str, lesson: str,
-               answers: dict[str, object] | None = None,
-               edit=None) -> Path:
-        """Submit the student notebook with ``answers`` (grade_id -> source).
+    def takes(self, cells: set[str], tests: frozenset[str], lost: frozenset[str]) -> bool:
+        if cells & set(self.answers) or tests & self.tests:
+            return False
+        # Where a cell's tests are not known, a mistake elsewhere might lose them.
+        return not ((not tests and self.lost) or (lost and self.unknown))
 
-        ``edit(notebook)``, if given, may change the notebook further (delete
-        or alter cells) before it is saved.
-        """
-        notebook = student_notebook(lesson, answers)
-        if edit is not None:
-            edit(notebook)
-        path = self.root / "submitted" / student / lesson / f"{lesson}.ipynb"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebook, path)
-        return path
-
-    def submit_reference(self, student: str, lesson: str) -> Path:
-        return self.submit(student, lesson, {k: REFERENCE for k in reference_answers(lesson)})
-
-    def batch_grade(self, *lessons: str, workers: int = 2, feedback: bool = False,
-                    timeout: float = 1200, options: tuple[str, ...] = (),
-                    env: dict[str, str] | None = None):
-        """The instructor's path: the course's parallel batch grader, which
-        grades with nbgrader itself (its equivalence with sequential
-        `nbgrader autograde` is tested in test_batch_grading.py). ``options``
-        are more command-line options; ``env`` more environment variables."""
-        command = [sys.executable, "-m", "course_tools.batch", *lessons, "--course",
-                   str(self.root), "--workers", str(workers), "--no-progress", *options]
-        if not feedback:
-            command.append("--no-feedback")
-        return subprocess.run(command, env=tool_env(env), capture_output=True, text=True,
-                              timeout=timeout)
-
-    def autograde(self, lesson: str, timeout: float = 600):
-        """Plain sequential `nbgrader autograde`."""
-        return nbgrader("autograde", lesson, "--force", "--create", cwd=self.root,
-                        check=False, timeout=timeout)
-
-    def scores(self, student: str, lesson: str) -> dict[str, float]:
-        """Points per graded cell, as the gradebook has them (autograded ones)."""
-        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
-            submission = gradebook.find_submission_notebook(lesson, lesson, student)
-            return {grade.name: grade.score for grade in submission.grades
-                    if grade.auto_score is not None}
-
-    def reasons(self, student: str, lesson: str) -> dict[str, str]:
-        """What each failed test cell of the autograded notebook said: the
-        first line a reader of a failed test needs."""
-        return failed_cells(self.root / "autograded" / student / lesson / f"{lesson}.ipynb")
-
-    def max_scores(self, lesson: str) -> dict[str, float]:
-        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
-            notebook = gradebook.find_notebook(lesson, lesson)
-            return {cell.name: cell.max_score for cell in notebook.grade_cells}
+    @property
+    def lost(self) -> frozenset[str]:
+        return frozenset().union(*self.items.values())
 
 
-def failed_cells(path: Path) -> dict[str, str]:
-    """grade_id -> the error text of each graded cell that failed in ``path``."""
-    if not path.exists():
-        return {}
-    failed = {}
-    for cell in nbformat.read(path, as_version=4).cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        errors = [f"{out.ename}: {out.evalue}" for out in cell.get("outputs", [])
-                  if out.output_type == "error"]
-        if grade_id and errors:
-            failed[grade_id] = "\n".join(errors)[:2000]
-    return failed
-
-
-def with_reference(lesson: str, answers: dict[str, str]) -> dict[str, object]:
-    """Every answer cell as in the reference, but for ``answers``."""
-    return dict({cell: REFERENCE for cell in reference_answers(lesson)}, **answers)
+def pack(mistakes: dict[str, tuple[dict[str, str], frozenset[str]]],
+         variants: dict[str, dict[str, str]]) -> list[Packed]:
+    """As few submissions as hold every mistake and variant, each answering a
+    cell of its own: a mistake in one exercise beside a mistake or a right
+    variant in another, never two in the same cell, nor two whose tests
+    overlap. So each still loses exactly its own tests, as it would alone,
+    and a grader that let one exercise's answer cost another's points fails.
+    A cell's tests are those its mistakes lose; a variant of a cell without
+    mistakes is packed beside variants only."""
+    tests_of: dict[str, set[str]] = {}  # cell -> the tests its mistakes lose
+    for answers, lost in mistakes.values():
+        for cell in answers:
+            tests_of.setdefault(cell, set()).update(lost)
+    packed: list[Packed] = []
+    items = [(f"mistake: {m}", answers, lost) for m, (answers, lost) in sorted(mistakes.items())]
+    items += [(f"variant: {v}", answers, frozenset()) for v, answers in sorted(variants.items())]
+    for name, answers, lost in items:
+        tests = frozenset(lost).union(*(tests_of.get(cell, set()) for cell in answers))
+        into = next((p for p in packed if p.takes(set(answers), tests, lost)), None)
+        if into is None:
+            packed.append(into := Packed())
+        into.answers.update(answers)
+        into.items[name] = frozenset(lost)
+        into.tests |= tests
+        into.unknown |= not tests
+    return packed
 
 
 @dataclass
 class GradedLesson:
     """A lesson's corpus, batch-graded: the reference, an untouched notebook,
-    each mistake (with the tests it must lose) and each right variant."""
+    and each mistake and right variant, packed (``pack``) into submissions."""
 
     course: Course
     lesson: str
     done: subprocess.CompletedProcess
-    mistakes: dict[str, tuple[str, frozenset[str]]]  # student -> (mistake, tests lost)
-    variants: dict[str, str]  # student -> variant
+    packed: dict[str, Packed]  # student -> what the submission holds
 
     @classmethod
     def grade(cls, where: Path, lesson: str,
@@ -138,22 +81,23 @@ class GradedLesson:
         course = Course.create(where, lesson)
         course.submit_reference("reference", lesson)
         course.submit("untouched", lesson)
-        lost, right = {}, {}
-        for number, (mistake, (answers, failing)) in enumerate(sorted(mistakes.items())):
-            student = f"wrong{number:02d}"
-            course.submit(student, lesson, with_reference(lesson, answers))
-            lost[student] = (mistake, frozenset([failing] if isinstance(failing, str)
-                                                else failing))
-        for number, (variant, answers) in enumerate(sorted((variants or {}).items())):
-            student = f"right{number:02d}"
-            course.submit(student, lesson, with_reference(lesson, answers))
-            right[student] = variant
-        return cls(course, lesson, course.batch_grade(lesson), lost, right)
+        lost = {m: (answers, frozenset([failing] if isinstance(failing, str) else failing))
+                for m, (answers, failing) in mistakes.items()}
+        packed = {f"packed{number:02d}": submission
+                  for number, submission in enumerate(pack(lost, variants or {}))}
+        for student, submission in packed.items():
+            course.submit(student, lesson, with_reference(lesson, submission.answers))
+        return cls(course, lesson, course.batch_grade(lesson), packed)
 
-    def student_with(self, mistake: str) -> tuple[str, frozenset[str]]:
-        """The student who made ``mistake``, and the tests it must lose."""
-        return next((student, lost) for student, (name, lost) in self.mistakes.items()
-                    if name == mistake)
+    def student_with(self, item: str) -> tuple[str, Packed]:
+        """The student whose submission holds ``item`` ("mistake: ..." or
+        "variant: ..."), and that submission."""
+        return next((student, p) for student, p in self.packed.items() if item in p.items)
+
+    def expected(self, submission: Packed) -> dict[str, float]:
+        """Full marks but for the tests its mistakes lose."""
+        return {test: 0 if test in submission.lost else points
+                for test, points in self.full().items()}
 
     def tests(self, scores: dict[str, float]) -> dict[str, float]:
         """Only the autograded test cells (written answers are read by a person)."""
@@ -167,6 +111,10 @@ class GradedLesson:
 
     def reasons(self, student: str) -> dict[str, str]:
         return self.course.reasons(student, self.lesson)
+
+    def explain(self, student: str) -> dict[str, object]:
+        """For a failed assertion: what the submission held, and what its failed tests said."""
+        return {"holds": sorted(self.packed[student].items), "said": self.reasons(student)}
 
 
 class LessonGradingTests:
@@ -202,11 +150,9 @@ class LessonGradingTests:
         assert set(graded.scores("untouched").values()) == {0}
 
     def test_each_mistake_loses_exactly_its_tests(self, graded, mistake):
-        student, lost = graded.student_with(mistake)
-        expected = {test: 0 if test in lost else points
-                    for test, points in graded.full().items()}
-        assert graded.scores(student) == expected, graded.reasons(student)
+        student, submission = graded.student_with(f"mistake: {mistake}")
+        assert graded.scores(student) == graded.expected(submission), graded.explain(student)
 
     def test_right_answers_written_differently_get_full_marks(self, graded, variant):
-        student = next(s for s, name in graded.variants.items() if name == variant)
-        assert graded.scores(student) == graded.full(), graded.reasons(student)
+        student, submission = graded.student_with(f"variant: {variant}")
+        assert graded.scores(student) == graded.expected(submission), graded.explain(student)

@@ -59,7 +59,7 @@ def left_behind(marker: str) -> list[str]:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     marker = f"batch-survives-{os.getpid()}-{time.time_ns()}"
-    course = Course.create(tmp_path_factory.mktemp("survives"), LESSON)
+    course = Course.create(tmp_path_factory.mktemp("survives"), LESSON, demonstrations=False)
     course.submit_reference("right_one", LESSON)
     course.submit("kills_parent", LESSON, signals_its_parent("SIGKILL", marker))
     course.submit_reference("right_two", LESSON)

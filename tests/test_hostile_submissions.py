@@ -19,7 +19,8 @@ def graded(tmp_path_factory):
     # A shorter cell timeout than the course's: the same mechanism, less waiting.
     course = Course.create(tmp_path_factory.mktemp("hostile"), LESSON,
                            extra_config="c.Execute.timeout = 10\n"
-                                        "c.ResilientExecute.interrupt_grace = 2")
+                                        "c.ResilientExecute.interrupt_grace = 2",
+                           demonstrations=False)
     names = {}
     for number, (name, hostile) in enumerate(sorted(HOSTILE.items())):
         student = f"hostile{number:02d}"

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("autograder", "course_tools")
+PACKAGES = ("autograder", "course_tools", "benchmarks")
 
 
 def module_name(path: Path) -> str:
@@ -38,10 +38,12 @@ def imports_of(path: Path, name: str, modules: set[str]) -> set[str]:
     return found
 
 
-def import_graph() -> dict[str, set[str]]:
+def import_graph(every_import: bool = False) -> dict[str, set[str]]:
+    """Each module of the packages -> the modules of the packages it imports
+    (``every_import``: every module it imports, from anywhere)."""
     modules = {module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")}
-    return {name: {target for target in imports_of(path, name, set(modules)) if target in modules
-                   and target != name}
+    return {name: {target for target in imports_of(path, name, set(modules))
+                   if (every_import or target in modules) and target != name}
             for name, path in modules.items()}
 
 
@@ -80,6 +82,18 @@ def test_a_learners_kernel_loads_no_instructor_tool():
          "if m.startswith(('course_tools', 'nbgrader', 'autograder.grading'))))"],
         capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]"
+
+
+def test_no_package_reaches_into_the_tests():
+    """The tests use the packages, never the other way round: a benchmark
+    that needs a scratch course gets it from course_tools, not tests/."""
+    helpers = {path.stem for path in (ROOT / "tests").glob("*.py")}
+    reaching = [(name, target) for name, targets in import_graph(every_import=True).items()
+                for target in targets if target.split(".")[0] in helpers | {"tests"}]
+    assert reaching == []
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            assert '"tests"' not in path.read_text(), f"{path} puts tests/ on the path"
 
 
 def test_the_cycle_finder_finds_a_cycle():

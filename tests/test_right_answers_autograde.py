@@ -34,7 +34,7 @@ def pasted_cells(notebook):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = Course.create(tmp_path_factory.mktemp("right"), LESSON)
+    course = Course.create(tmp_path_factory.mktemp("right"), LESSON, demonstrations=False)
     course.submit("timed", LESSON, under_magic(
         {"consumer_exit": "%%time", "run_session": "%%time", "robust_stop": "%%time"}))
     course.submit("captured", LESSON, under_magic(

@@ -57,7 +57,7 @@ SHORTER = ("c.Execute.timeout = 10\n"
 
 def class_with(where: Path, corpus: dict) -> tuple[Course, dict[str, str]]:
     """A course: a right submission, the corpus's, another right one, in that order."""
-    course = Course.create(where, LESSON, extra_config=SHORTER)
+    course = Course.create(where, LESSON, extra_config=SHORTER, demonstrations=False)
     course.submit_reference(BEFORE, LESSON)
     names = {}
     for number, (name, hostile) in enumerate(sorted(corpus.items())):

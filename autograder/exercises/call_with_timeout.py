@@ -170,7 +170,8 @@ def _finished_case(call: Callable, body: Callable, timeout: float, seconds: floa
         expect(work.thread is not None and not work.thread.name.startswith("autograder call"),
                in_callers_thread(what))
         if outcome.took > seconds + timeout / 2 + SLACK:
-            raise TooSlow(returned_late(what, outcome.took, f"the work was done after {seconds:g} s"))
+            raise TooSlow(returned_late(what, outcome.took,
+                                        f"the work was done after {seconds:g} s"))
     retry_when_too_slow(case)
 
 
