@@ -189,15 +189,16 @@ def bench_overhead(sizes: Sizes, scratch: Path, full: Course) -> dict:
 def worst_answers(lesson: str = WORST_LESSON) -> tuple[dict[str, str], str]:
     """Answers that all hang or leak, and what they do.
 
-    Lesson 01's come from tests/answers/leaky_consumer.py; lesson 04's (quick
-    mode) is the demo class's queue drained without joining the workers.
+    All are the demo class's mistakes (course_tools.demo_class): lesson 01's
+    three, or, in quick mode, lesson 04's queue drained without joining the
+    workers.
     """
     if lesson == "04_channels_vs_locks":
         return ({"signal_done": demo_class.queue_without_join()},
                 "signal_done returns while its workers still run")
-    from answers.leaky_consumer import CONSUMER_NEVER_EXITS, ROBUST_JOIN_FOREVER, SESSION_DAEMON
-    answers = {"consumer_exit": CONSUMER_NEVER_EXITS, "run_session": SESSION_DAEMON,
-               "robust_stop": ROBUST_JOIN_FOREVER}
+    answers = {"consumer_exit": demo_class.CONSUMER_NEVER_EXITS,
+               "run_session": demo_class.SESSION_DAEMON,
+               "robust_stop": demo_class.joins_without_deadline()}
     if set(answers) != set(reference_answers(WORST_LESSON)):
         raise RuntimeError(f"{WORST_LESSON}'s answer cells changed: update worst_answers()")
     return answers, ("consumer never exits, run_session leaks daemon threads, "

@@ -106,6 +106,11 @@ def _mutate(lesson: str, grade_id: str, old: str, new: str) -> str:
     return source.replace(old, new)
 
 
+def joins_without_deadline() -> str:  # stop_consumers waits for ever for a stuck worker
+    return _mutate("01_leaky_consumer", "robust_stop",
+                   "worker.join(max(0.0, deadline - time.monotonic()))", "worker.join()")
+
+
 def close_only_stop() -> str:  # the literal port of the Go program: close() alone
     return _mutate("02_socket_reader", "socket_shutdown",
                    "conn.shutdown(socket.SHUT_RDWR)", "pass")

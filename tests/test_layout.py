@@ -38,12 +38,10 @@ def imports_of(path: Path, name: str, modules: set[str]) -> set[str]:
     return found
 
 
-def import_graph(every_import: bool = False) -> dict[str, set[str]]:
-    """Each module of the packages -> the modules of the packages it imports
-    (``every_import``: every module it imports, from anywhere)."""
+def import_graph() -> dict[str, set[str]]:
     modules = {module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")}
-    return {name: {target for target in imports_of(path, name, set(modules))
-                   if (every_import or target in modules) and target != name}
+    return {name: {target for target in imports_of(path, name, set(modules)) if target in modules
+                   and target != name}
             for name, path in modules.items()}
 
 
@@ -86,14 +84,21 @@ def test_a_learners_kernel_loads_no_instructor_tool():
 
 def test_no_package_reaches_into_the_tests():
     """The tests use the packages, never the other way round: a benchmark
-    that needs a scratch course gets it from course_tools, not tests/."""
-    helpers = {path.stem for path in (ROOT / "tests").glob("*.py")}
-    reaching = [(name, target) for name, targets in import_graph(every_import=True).items()
-                for target in targets if target.split(".")[0] in helpers | {"tests"}]
-    assert reaching == []
+    that needs a scratch course or a wrong answer gets it from course_tools,
+    not tests/ (imports inside functions count too)."""
+    helpers = {path.stem for path in (ROOT / "tests").glob("*.py")} | {"answers", "tests"}
+    reaching = []
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
-            assert '"tests"' not in path.read_text(), f"{path} puts tests/ on the path"
+            text = path.read_text()
+            for node in ast.walk(ast.parse(text)):
+                names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom)
+                         and not node.level else [])
+                reaching += [(str(path.relative_to(ROOT)), name) for name in names
+                             if name.split(".")[0] in helpers]
+            assert '"tests"' not in text, f"{path} puts tests/ on the path"
+    assert reaching == []
 
 
 def test_the_cycle_finder_finds_a_cycle():
