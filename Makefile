@@ -64,8 +64,12 @@ student-edition: setup
 	@test -n "$(DEST)" || { echo "Where? make student-edition DEST=../course-for-learners" >&2; exit 2; }
 	$(BIN)/python -m course_tools.student_edition $(DEST)
 
+# Every test, in 3 pytest-xdist workers: most tests wait (deadlines, kernels
+# starting, graded notebooks' timeouts) more than they compute. A module (or a
+# test class) goes whole to one worker, so each graded corpus is graded once.
+TEST_WORKERS ?= 3
 test: setup sandbox lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # The loop to run while working: no real nbgrader runs, no browser. These tests
 # mostly wait (deadlines, sandboxed subprocesses), so they run in more workers

@@ -14,6 +14,7 @@ from ..threads.census import real_is_alive
 from ..threads.origins import started_threads
 from ..threads.locations import Location, learners_line
 
+from . import too_slow
 from .limits import CALL_DEADLINE  # noqa: E402,F401 - re-exported for the checks
 
 
@@ -26,22 +27,13 @@ class TooSlow(CheckFailed):
     the scheduler's doing, so a case failing only this way is tried again."""
 
 
-TRIES_WHEN_TOO_SLOW = 3
-
-
-def retry_when_too_slow(case: Callable[[], Any], tries: int = TRIES_WHEN_TOO_SLOW) -> Any:
-    """Run ``case``; if it fails only by being too slow, run it again, up to ``tries``.
-
-    An answer that is slow by design (polling, say) misses the bound every
-    time and still fails; a right one delayed once by a loaded machine passes.
-    """
+def retry_when_too_slow(case: Callable[[], Any]) -> Any:
+    """Run ``case``; if it fails only by being too slow, run it again
+    (``too_slow``: three tries, more on an overloaded machine)."""
     __tracebackhide__ = True
-    for attempt in range(1, tries + 1):
-        try:
-            return case()
-        except TooSlow as slow:
-            if attempt == tries:
-                raise TooSlow(f"{slow} (in each of {tries} tries)") from None
+    return too_slow.retry_when_too_slow(
+        case, slow=TooSlow, give_up=lambda error, tries: TooSlow(f"{error} (in each of "
+                                                                 f"{tries} tries)"))
 
 
 def expect(condition: object, message: str) -> None:

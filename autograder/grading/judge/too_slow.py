@@ -1,10 +1,7 @@
-"""A case that failed only by being too slow is tried again.
-
-The judge times calls from outside, on a machine that grades other
-submissions at the same time: a right answer can miss a time bound once
-because the scheduler looked away. An answer slow by design misses it every
-time and is still rejected (the same rule as the in-kernel checks'
-``retry_when_too_slow``).
+"""A case that failed only by being too slow is tried again, by the rule the
+in-kernel checks follow (``exercises.too_slow``): the judge times calls from
+outside, on a machine that grades other submissions at the same time. An
+answer slow by design misses the bound every time and is still rejected.
 """
 
 from __future__ import annotations
@@ -12,9 +9,8 @@ from __future__ import annotations
 from typing import Any
 from collections.abc import Callable
 
+from ...exercises import too_slow
 from .subject import Rejected
-
-TRIES_WHEN_TOO_SLOW = 3
 
 
 class TooSlow(Rejected):
@@ -22,10 +18,6 @@ class TooSlow(Rejected):
 
 
 def retried(run_case: Callable[..., Any], *args: Any) -> Any:
-    for attempt in range(1, TRIES_WHEN_TOO_SLOW + 1):
-        try:
-            return run_case(*args)
-        except TooSlow as slow:
-            if attempt == TRIES_WHEN_TOO_SLOW:
-                raise Rejected(f"{slow} (in each of {TRIES_WHEN_TOO_SLOW} tries)") from None
-    raise AssertionError("unreachable")
+    return too_slow.retry_when_too_slow(
+        run_case, *args, slow=TooSlow,
+        give_up=lambda slow, tries: Rejected(f"{slow} (in each of {tries} tries)"))
