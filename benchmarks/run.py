@@ -49,6 +49,7 @@ from autograder.exercises.leaky_consumer import EXIT_DEADLINE
 from autograder.grading.sandbox import UNSAFE_VARIABLE as UNSAFE
 from autograder.threads import Baseline, LeakError
 from course_tools import demo_class
+from course_tools.gradebook_api import EXPORTS, LEDGER_NAME
 from course_tools.nbgrader_cli import nbgrader, tool_env
 from course_tools.scratch_course import REFERENCE, ROOT, Course, reference_answers
 
@@ -59,10 +60,12 @@ GOALS = {  # metric -> (comparison, goal); for the table and the README, never a
     "batch_speedup": (">=", 1.7),
     "worst_case_ratio": ("<=", 2.5),
     "sandbox_overhead_ratio": ("<=", 1.10),
+    "protection_overhead_vs_stock": ("<=", 1.15),
 }
 GRADED_LESSONS = ["01_leaky_consumer", "02_socket_reader", "03_waitgroup",
                   "04_channels_vs_locks", "05_stopping_for_good"]
 WORST_LESSON = "01_leaky_consumer"
+REFERENCE_STUDENT = "ada_lovelace"  # the demo class's student with the reference answers
 # Go goleak's retry: sleep 1 us << attempt, at most 100 ms (goleak's maxSleep).
 GOLEAK_FIRST_SLEEP = 1e-6
 GOLEAK_MAX_SLEEP = 0.1
@@ -78,7 +81,7 @@ class Sizes:
         self.latency_threads = 2 if quick else 4
         self.fail_repeats = 1 if quick else 5
         self.batch_lessons = ["04_channels_vs_locks"] if quick else None  # None: all
-        self.batch_students = ["ada_lovelace"] if quick else None
+        self.batch_students = [REFERENCE_STUDENT] if quick else None
         # The issue's worst case is lesson 01; quick mode uses lesson 04's leak
         # (a quarter of the time) and only checks lesson 01's answers exist.
         self.worst_lesson = "04_channels_vs_locks" if quick else WORST_LESSON
@@ -120,14 +123,14 @@ def autograde(course: Path, lesson: str, student: str) -> float:
     return seconds
 
 
-def alternate(a, b, repeats: int) -> tuple[list[float], list[float]]:
-    """Time ``a()`` and ``b()`` alternately, A B, B A, ..., so drift hits both."""
-    times_a, times_b = [], []
+def alternate(*runs, repeats: int) -> list[list[float]]:
+    """Time each of ``runs`` in turn, A B C, C B A, ..., so drift hits all alike."""
+    times: list[list[float]] = [[] for _ in runs]
     for repeat in range(repeats):
-        order = [(a, times_a), (b, times_b)]
+        order = list(zip(runs, times))
         for run, into in (order if repeat % 2 == 0 else order[::-1]):
             into.append(run())
-    return times_a, times_b
+    return times
 
 
 def emptied_tests(notebook) -> None:
@@ -138,8 +141,10 @@ def emptied_tests(notebook) -> None:
 
 
 def bench_overhead(sizes: Sizes, scratch: Path, full: Course) -> dict:
-    """Each lesson's reference submission, with its tests and with them emptied."""
+    """Each lesson's reference submission, with its tests and with them emptied,
+    and with its tests under stock nbgrader (no sandbox, watchdogs or judge)."""
     bare = Course.create(scratch / "tests-emptied")
+    stock = Course.create(scratch / "stock", *sizes.overhead_lessons, stock=True)
     for lesson in sizes.overhead_lessons:
         source = nbformat.read(ROOT / "source" / lesson / f"{lesson}.ipynb", as_version=4)
         emptied_tests(source)
@@ -151,17 +156,21 @@ def bench_overhead(sizes: Sizes, scratch: Path, full: Course) -> dict:
         nbformat.write(source, target)
         nbgrader("generate_assignment", lesson, "--force", cwd=bare.root)
         full.submit_reference("ref", lesson)
+        stock.submit_reference("ref", lesson)
         answers = {k: REFERENCE for k in reference_answers(lesson)}
         bare.submit("ref", lesson, answers, edit=emptied_tests)
 
     lessons = {}
     for lesson in sizes.overhead_lessons:
-        with_tests, without = alternate(lambda: autograde(full.root, lesson, "ref"),
-                                        lambda: autograde(bare.root, lesson, "ref"),
-                                        sizes.overhead_repeats)
+        with_tests, without, as_stock = alternate(
+            lambda: autograde(full.root, lesson, "ref"),
+            lambda: autograde(bare.root, lesson, "ref"),
+            lambda: autograde(stock.root, lesson, "ref"), repeats=sizes.overhead_repeats)
         scores = full.scores("ref", lesson)
         lessons[lesson] = {
             "with_tests_s": summary(with_tests, 2), "tests_emptied_s": summary(without, 2),
+            "stock_s": summary(as_stock, 2),
+            "stock_full_marks": stock.scores("ref", lesson) == scores,
             "ratio": ratio(statistics.median(with_tests), statistics.median(without)),
             "pair_ratios": [ratio(a, b) for a, b in zip(with_tests, without)],
             "reference_scores": scores,
@@ -170,9 +179,21 @@ def bench_overhead(sizes: Sizes, scratch: Path, full: Course) -> dict:
         }
     total_with = sum(v["with_tests_s"]["median"] for v in lessons.values())
     total_without = sum(v["tests_emptied_s"]["median"] for v in lessons.values())
+    total_stock = sum(v["stock_s"]["median"] for v in lessons.values())
     pairs = [r for v in lessons.values() for r in v["pair_ratios"]]
     return {
         "grading_overhead_ratio": ratio(total_with, total_without),
+        "protection_overhead_vs_stock": ratio(total_with, total_stock),
+        "protection_overhead": {
+            "how": "nbgrader autograde of one notebook, reference answers, with the course's "
+                   "configuration (sandbox, watchdogs, judge) against stock nbgrader's default "
+                   "preprocessors on the same notebooks; alternated; ratio of the sums of "
+                   "per-lesson medians",
+            "course_total_s": round(total_with, 2), "stock_total_s": round(total_stock, 2),
+            "per_lesson_ratio": {lesson: ratio(v["with_tests_s"]["median"],
+                                               v["stock_s"]["median"])
+                                 for lesson, v in lessons.items()},
+        },
         "grading_overhead": {
             "how": "nbgrader autograde of one notebook (a subprocess, as an instructor runs "
                    "it), reference answers, with the lesson's test cells against with them "
@@ -213,7 +234,7 @@ def bench_worst_case(sizes: Sizes, course: Course) -> dict:
     course.submit("worst", lesson, answers)
     worst, reference = alternate(lambda: autograde(course.root, lesson, "worst"),
                                  lambda: autograde(course.root, lesson, "ref"),
-                                 sizes.worst_repeats)
+                                 repeats=sizes.worst_repeats)
     return {
         "worst_case_ratio": ratio(statistics.median(worst), statistics.median(reference)),
         "worst_case": {
@@ -270,6 +291,9 @@ def bench_batch(sizes: Sizes, scratch: Path) -> dict:
     if done.returncode != 0:
         raise RuntimeError(f"the batch failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
 
+    ledger = json.loads((parallel / EXPORTS / LEDGER_NAME).read_text())["finished"]
+    reference = {key.split("/")[1]: entry["seconds"] for key, entry in ledger.items()
+                 if key.split("/")[0] == REFERENCE_STUDENT}
     expected, got = gradebook_grades(sequential), gradebook_grades(parallel)
     differences = sorted(
         f"{key}/{cell}: sequential {expected.get(key, {}).get(cell)} "
@@ -278,6 +302,13 @@ def bench_batch(sizes: Sizes, scratch: Path) -> dict:
         for cell in set(expected.get(key, {})) | set(got.get(key, {}))
         if expected.get(key, {}).get(cell) != got.get(key, {}).get(cell))
     return {
+        "seconds_per_student": round(sum(reference.values()), 1),
+        "per_student": {
+            "how": f"worker-seconds the batch (make grade) spent on {REFERENCE_STUDENT}, "
+                   "who submitted the reference answers, per lesson and in all (each "
+                   "submission's autograde and feedback, in its worker)",
+            "student": REFERENCE_STUDENT, "per_lesson_s": reference,
+        },
         "batch_speedup": ratio(sequential_s, parallel_s),
         "batch": {
             "class": "demo_class/submitted" + (" (part)" if sizes.quick else ""),
@@ -418,7 +449,7 @@ def bench_sandbox(sizes: Sizes, course: Course) -> dict:
     for lesson in sizes.overhead_lessons:
         course.submit_reference("sandboxed", lesson)
         grade = lambda lesson=lesson: autograde(course.root, lesson, "sandboxed")  # noqa: E731
-        sealed, bare = alternate(grade, unsealed(grade), sizes.overhead_repeats)
+        sealed, bare = alternate(grade, unsealed(grade), repeats=sizes.overhead_repeats)
         scores, best = course.scores("sandboxed", lesson), course.max_scores(lesson)
         lessons[lesson] = {"sandboxed_s": summary(sealed, 2), "unsandboxed_s": summary(bare, 2),
                            "full_marks": all(s == best[cell] for cell, s in scores.items())}
@@ -506,6 +537,16 @@ def table(results: dict) -> str:
             b = results["batch"]
             return (f"{b['submissions']} subm., {b['sequential_s']:.0f} s vs "
                     f"{b['parallel_s']:.0f} s, grades identical: {b['grades_identical']}")
+        if key == "protection_overhead_vs_stock":
+            p = results["protection_overhead"]
+            lessons = len(p["per_lesson_ratio"])
+            return (f"{p['course_total_s']:.0f} s vs {p['stock_total_s']:.0f} s, "
+                    f"{lessons} lesson(s)")
+        if key == "seconds_per_student":
+            stock = results.get("protection_overhead", {}).get("stock_total_s")
+            lessons = len(results["per_student"]["per_lesson_s"])
+            return (f"{lessons} lesson(s)" + (f"; stock autograde {stock:.0f} s"
+                                              if stock is not None else ""))
         if key == "worst_case_ratio":
             w = results["worst_case"]
             return (f"{w['worst_s']['median']:.1f} s vs {w['reference_s']['median']:.1f} s, "
@@ -515,7 +556,8 @@ def table(results: dict) -> str:
     rows = [("metric", "measured", "goal", "met", "spread / detail")]
     for key in ("grading_overhead_ratio", "leak_pass_latency_ms",
                 "leak_pass_latency_goleak_style_ms", "leak_fail_latency_s", "batch_speedup",
-                "worst_case_ratio", "sandbox_overhead_ratio"):
+                "worst_case_ratio", "sandbox_overhead_ratio", "protection_overhead_vs_stock",
+                "seconds_per_student"):
         if key not in results:
             continue
         op, goal = GOALS.get(key, ("", None))

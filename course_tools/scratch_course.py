@@ -27,6 +27,12 @@ from autograder.grading.cells import is_demonstration
 from .answers import REFERENCE, ROOT, reference_answers, student_notebook
 from .nbgrader_cli import nbgrader, tool_env
 
+# The course's identity and folders, and nothing else of its configuration.
+STOCK_CONFIG = """c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "goroutine-leaks"
+c.CourseDirectory.release_directory = "notebooks"
+"""
+
 __all__ = ["REFERENCE", "ROOT", "Course", "failed_cells", "reference_answers",
            "with_reference"]
 
@@ -38,9 +44,13 @@ class Course:
 
     @classmethod
     def create(cls, where: Path, *lessons: str, extra_config: str = "",
-               demonstrations: bool = True) -> Course:
+               demonstrations: bool = True, stock: bool = False) -> Course:
         """A course with ``lessons`` generated; ``extra_config`` is appended to
         the course's nbgrader_config.py (shorter timeouts for tests, say).
+
+        ``stock=True``: nbgrader as it comes instead of the course's
+        configuration (its own preprocessors: no sandbox, no watchdogs, no
+        judge), on the same notebooks, for the benchmarks to compare with.
 
         ``demonstrations=False``: submissions come without the lesson's
         demonstrations (cells tagged ``demo-...``, as a learner may delete
@@ -48,7 +58,7 @@ class Course:
         less per submission, the same graded cells."""
         root = where / "course"
         root.mkdir(parents=True)
-        config = (ROOT / "nbgrader_config.py").read_text()
+        config = STOCK_CONFIG if stock else (ROOT / "nbgrader_config.py").read_text()
         (root / "nbgrader_config.py").write_text(config + "\n" + extra_config + "\n")
         for lesson in lessons:
             shutil.copytree(ROOT / "source" / lesson, root / "source" / lesson)

@@ -26,7 +26,7 @@ from course_tools.batch import EXPORTS, LEDGER_NAME, all_grades
 from course_tools.nbgrader_cli import nbgrader, tool_env
 from nbgrader_helpers import failed_cells
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 LESSONS = ["03_waitgroup", "04_channels_vs_locks"]
 
 

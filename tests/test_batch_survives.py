@@ -23,7 +23,7 @@ from course_tools.batch import EXPORTS, LEDGER_NAME
 from nbgrader_helpers import Course, with_reference
 
 LESSON = "01_leaky_consumer"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
 
 def signals_its_parent(signal_name: str, marker: str) -> dict[str, str]:

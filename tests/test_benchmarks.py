@@ -16,12 +16,13 @@ import pytest
 
 from course_tools.nbgrader_cli import tool_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 ROOT = Path(__file__).resolve().parents[1]
 
 POSITIVE = ("grading_overhead_ratio", "leak_pass_latency_ms",
             "leak_pass_latency_goleak_style_ms", "leak_fail_latency_s", "batch_speedup",
-            "worst_case_ratio", "sandbox_overhead_ratio")
+            "worst_case_ratio", "sandbox_overhead_ratio", "protection_overhead_vs_stock",
+            "seconds_per_student")
 
 
 @pytest.fixture(scope="module")

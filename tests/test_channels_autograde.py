@@ -10,7 +10,7 @@ LESSON = "04_channels_vs_locks"
 # because the benchmark cell would call it again, at seconds per call.
 GRADED_MISTAKES = ["queue, no join", "join, no threads", "join, duplicates",
                    "waitgroup, not used"]
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
 
 def _appended_to_the_reference(grade_id: str, source: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from autograder.grading.incidents import incidents
 from nbgrader_helpers import Course
 
 LESSON = "01_leaky_consumer"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from course_tools.nbgrader_cli import nbgrader, tool_env
 from nbgrader_helpers import ROOT, Course
 
 LESSON = "01_leaky_consumer"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
 
 def test_the_readme_names_the_steps_in_order():

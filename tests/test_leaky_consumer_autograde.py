@@ -10,7 +10,7 @@ from course_tools.nbgrader_cli import nbgrader
 from nbgrader_helpers import LessonGradingTests
 
 LESSON = "01_leaky_consumer"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
 
 class TestLesson01(LessonGradingTests):

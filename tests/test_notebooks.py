@@ -15,7 +15,7 @@ from course_tools.build_notebooks import lessons, stale_files
 from installed import install_as_a_wheel
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
 
 def test_student_and_source_notebooks_are_built_from_the_current_text():

@@ -23,7 +23,7 @@ import pytest
 from course_tools import demo_class
 from course_tools.nbgrader_cli import tool_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 LESSON = "03_waitgroup"
 STUDENTS = ("ada_lovelace", "chen_leaky", "hal_untouched")
 

@@ -9,7 +9,7 @@ import pytest
 from nbgrader_helpers import ROOT, Course, reference_answers
 
 LESSON = "01_leaky_consumer"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
 
 def under_magic(magics: dict[str, str]) -> dict[str, str]:

@@ -21,7 +21,7 @@ from autograder.grading import sandbox
 from autograder.grading.incidents import incidents
 from nbgrader_helpers import Course
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.grading, pytest.mark.skipif(
     sandbox.bubblewrap() is None and not os.environ.get("CI"),
     reason="bubblewrap (bwrap) is not installed or cannot run")]
 

@@ -6,7 +6,7 @@ from answers.socket_reader_cells import CELLS, VARIANTS
 from nbgrader_helpers import LessonGradingTests
 
 LESSON = "02_socket_reader"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
 
 class TestLesson02(LessonGradingTests):

@@ -14,7 +14,7 @@ GRADED_MISTAKES = [
     "a None per thread, disguised as close", "future.result(timeout) alone",
     "join(timeout) without cancelling", "a daemon thread", "cancelling without waiting",
 ]
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
 
 class TestLesson05(LessonGradingTests):

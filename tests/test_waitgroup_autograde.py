@@ -7,7 +7,7 @@ from answers.waitgroup_wrong import WRONG
 from nbgrader_helpers import LessonGradingTests
 
 LESSON = "03_waitgroup"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
 
 class TestLesson03(LessonGradingTests):

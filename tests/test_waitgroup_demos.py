@@ -67,7 +67,10 @@ def test_every_mechanism_sees_the_work_done_but_a_pool_keeps_its_threads():
     # can take longer to leave /proc, so more here (a count returns once they go).
     rows = compare(workers=4, grace=2.0)
     assert all(row.all_finished and row.error_seen is None for row in rows.values())
-    assert rows["futures.wait()"].threads_left == 4
+    # Up to one thread per task: a pool starts a thread for a task only when none
+    # of its threads is idle, and on a loaded machine the first task can be done
+    # (its thread idle) before the last is submitted.
+    assert 1 <= rows["futures.wait()"].threads_left <= 4
     others = [row for name, row in rows.items() if name != "futures.wait()"]
     assert [row.threads_left for row in others] == [0] * len(others)
 

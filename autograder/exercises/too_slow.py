@@ -6,7 +6,7 @@ the scheduler looked away. An answer slow by design (polling, say) misses it
 every time and still fails; a right one delayed by a loaded machine passes.
 
 How often to try: three times; but a try during which the machine had more
-runnable threads than cores most of the time (Linux's CPU pressure,
+runnable threads than cores much of the time (Linux's CPU pressure,
 ``/proc/pressure/cpu``) says nothing about the answer, so it is not counted,
 up to ``EXCUSED`` such tries, each after a pause that lets the load pass. An
 answer slow by design is still slow when the machine is quiet, and on a
@@ -22,8 +22,9 @@ from collections.abc import Callable
 
 TRIES = 3
 EXCUSED = 5
-# A try is the machine's fault when some thread waited for a CPU this share of it.
-OVERLOADED = 0.5
+# A try is the machine's fault when some thread waited for a CPU this share of
+# it (on 2 cores: more than two threads wanted to run, a third of the time).
+OVERLOADED = 0.3
 PRESSURE = "/proc/pressure/cpu"
 
 Slow = TypeVar("Slow", bound=BaseException)
