@@ -60,7 +60,13 @@ def test_the_figures_come_with_what_they_were_measured_on(quick):
     assert all(worst["worst_scores"][test] == 0 for test in worst["reference_scores"])
     assert set(results["goals_met"]) == {"grading_overhead_ratio", "leak_pass_latency_ms",
                                          "batch_speedup", "worst_case_ratio",
-                                         "sandbox_overhead_ratio"}
+                                         "sandbox_overhead_ratio",
+                                         "protection_overhead_vs_stock"}
+    # Stock nbgrader graded the same notebooks to the same scores, and the
+    # reference student's worker-seconds are one per graded lesson.
+    for lesson in results["grading_overhead"]["per_lesson"].values():
+        assert lesson["stock_full_marks"] is True
+    assert set(results["per_student"]["per_lesson_s"]) == set(batch["lessons"])
 
 
 def test_the_table_names_every_figure(quick):
