@@ -64,18 +64,21 @@ student-edition: setup
 	@test -n "$(DEST)" || { echo "Where? make student-edition DEST=../course-for-learners" >&2; exit 2; }
 	$(BIN)/python -m course_tools.student_edition $(DEST)
 
-# Every test, in two runs of 3 pytest-xdist workers (most tests wait on
-# deadlines, kernels and timeouts more than they compute). First those that
-# time threads, sockets and the browser, with the machine to themselves; then
-# those that grade whole corpora and classes with nbgrader (marked grading).
-# A module or test class goes whole to one worker: each corpus is graded once.
-# Both runs run; either failing fails the target (5: nothing selected).
+# Every test, in three runs. First, one at a time, those that measure Go's
+# speed and scheduling live (marked alone). Then, in 3 pytest-xdist workers
+# (most tests wait on deadlines, kernels and timeouts more than they compute),
+# those that time threads, sockets and the browser, with the machine to
+# themselves; then those that grade whole corpora and classes with nbgrader
+# (marked grading). A module or test class goes whole to one worker: each
+# corpus is graded once. All runs run; any failing fails the target (5:
+# nothing selected).
 TEST_WORKERS ?= 3
 PYTEST_RUN = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 test: setup sandbox lint
-	@$(PYTEST_RUN) -m "not grading"; timed=$$?; \
+	@$(BIN)/python -m pytest -m alone $(PYTEST_ARGS); alone=$$?; \
+	$(PYTEST_RUN) -m "not grading and not alone"; timed=$$?; \
 	$(PYTEST_RUN) -m grading; graded=$$?; \
-	for status in $$timed $$graded; do \
+	for status in $$alone $$timed $$graded; do \
 	  [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status; done
 
 # The loop to run while working: no real nbgrader runs, no browser. These tests
