@@ -19,7 +19,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from typing import Any
 from collections.abc import Callable
 
 import pytest
+from course_tools.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,11 +57,6 @@ def require_chromium() -> Path:
         pytest.fail(f"CI=true but {reason}")
     pytest.skip(reason)
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # --- JupyterLab ------------------------------------------------------------------
@@ -283,6 +278,17 @@ class LabPage:
             self.menu("Run", "Run Selected Cell and Do not Advance"
                       if waiting[0] == len(prompts) - 1
                       else "Run Selected Cell and All Below")
+        run.seconds = time.monotonic() - started
+        return run
+
+    def run_cell(self, index: int, watch: Callable[[], Any] | None = None,
+                 timeout: float = 60.0, every: float = 0.1) -> Run:
+        """Run one cell again (Run Selected Cell and Do not Advance), watching."""
+        run = Run()
+        started = time.monotonic()
+        self.cell(index).locator(".jp-InputPrompt").click()
+        self.menu("Run", "Run Selected Cell and Do not Advance")
+        self._wait_until_done(run, watch, started + timeout, every)
         run.seconds = time.monotonic() - started
         return run
 

@@ -4,6 +4,7 @@ tries the machine itself slowed (CPU pressure) are not counted, up to a cap."""
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -69,11 +70,18 @@ def test_tries_on_an_overloaded_machine_are_not_counted_up_to_a_cap():
     busy = [subprocess.Popen([sys.executable, "-c", spin])
             for _ in range(3 * (os.cpu_count() or 1))]
     try:
+        # The spinners take a moment to start: begin once they load the machine.
+        deadline = time.monotonic() + 10
+        while True:
+            stalled, began = too_slow.cpu_stalled_us(), time.monotonic()
+            time.sleep(0.3)
+            if too_slow.overloaded_since(stalled, began) or time.monotonic() > deadline:
+                break
         tries = []
 
         def slow_under_load():
             tries.append(1)
-            sum(range(200_000))  # work that has to wait for a CPU
+            sum(range(2_000_000))  # work that has to wait for a CPU (~50 ms unloaded)
             raise TooSlow("late")
         with pytest.raises(TooSlow, match=rf"in each of {too_slow.TRIES + too_slow.EXCUSED}"):
             retry_when_too_slow(slow_under_load)
