@@ -129,6 +129,8 @@ delete-gradebook:
 #   make grade [ASSIGNMENTS="01_leaky_consumer ..."] [WORKERS=N]
 #       autograde every submission in submitted/ in parallel, resumable;
 #       then feedback, exports/grades.csv and exports/report.html
+#   make grade SCHEDULER=tcp://host:8786
+#       the same on the workers of a Dask cluster (README, "Grading on many machines")
 #   make grade-demo [WORKERS=N]
 #       the same on a scratch copy of the demo class (demo_class/)
 .PHONY: grade grade-demo gradebook delete-gradebook
@@ -138,7 +140,7 @@ gradebook: setup
 	$(BIN)/python -m course_tools.gradebook_api $(ASSIGNMENTS)
 
 grade: setup sandbox
-	$(BIN)/python -m course_tools.batch $(ASSIGNMENTS) $(if $(WORKERS),--workers $(WORKERS))
+	$(BIN)/python -m course_tools.batch $(ASSIGNMENTS) $(if $(WORKERS),--workers $(WORKERS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 grade-demo: setup sandbox
 	$(BIN)/python -m course_tools.demo_class grade $(if $(WORKERS),--workers $(WORKERS)) $(if $(GRADE_DEMO_DIR),--into $(GRADE_DEMO_DIR))

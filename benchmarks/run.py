@@ -27,6 +27,10 @@ Measures, in one run, and prints a table; writes ``benchmarks/results.json``
 * seconds_per_student: the worker-seconds the batch spent on the demo class's
   reference student, all lessons (beside stock ``nbgrader autograde``'s).
 * sandbox_overhead_ratio: sealed off against unsealed, alternated.
+* distributed_speedup: part of the demo class graded on a local Dask cluster
+  with one worker against two, alternated with the local batch with one
+  worker process; distribution_overhead_s: per submission, Dask with one
+  worker against the local batch with one (``distributed``).
 
 The measuring is in ``measure``, the grading figures in ``grading``, the leak
 checks' in ``latency``; this module runs them and prints the table.
@@ -52,6 +56,7 @@ from pathlib import Path
 from course_tools.nbgrader_cli import tool_env
 from course_tools.scratch_course import ROOT, Course
 
+from .distributed import bench_distributed
 from .grading import bench_batch, bench_overhead, bench_sandbox, bench_worst_case
 from .latency import bench_leak_latency
 from .sizes import Sizes
@@ -64,6 +69,8 @@ GOALS = {  # metric -> (comparison, goal); for the table and the README, never a
     "worst_case_ratio": ("<=", 2.5),
     "sandbox_overhead_ratio": ("<=", 1.10),
     "protection_overhead_vs_stock": ("<=", 1.15),
+    "distributed_speedup": (">=", 1.7),
+    "distribution_overhead_s": ("<=", 0.5),
 }
 
 
@@ -84,7 +91,7 @@ def machine() -> dict:
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
-SECTIONS = ("latency", "overhead", "worst", "batch", "sandbox")
+SECTIONS = ("latency", "overhead", "worst", "batch", "sandbox", "distributed")
 
 
 def run(quick: bool, only: list[str] | None = None, scratch: Path | None = None) -> dict:
@@ -126,6 +133,9 @@ def run(quick: bool, only: list[str] | None = None, scratch: Path | None = None)
         if "batch" in only:
             results.update(bench_batch(sizes, scratch / "batch"))
             done("batch")
+        if "distributed" in only:
+            results.update(bench_distributed(sizes, scratch / "distributed"))
+            done("distributed")
     finally:
         if owned:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -168,6 +178,13 @@ def table(results: dict) -> str:
             lessons = len(results["per_student"]["per_lesson_s"])
             return (f"{lessons} lesson(s)" + (f"; stock autograde {stock:.0f} s"
                                               if stock is not None else ""))
+        if key in ("distributed_speedup", "distribution_overhead_s"):
+            d = results["distributed"]
+            return (f"{d['submissions']} subm.: local 1 worker "
+                    f"{d['local_1_worker_s']['median']:.0f} s, Dask 1 "
+                    f"{d['dask_1_worker_s']['median']:.0f} s, Dask 2 "
+                    f"{d['dask_2_workers_s']['median']:.0f} s; grades identical: "
+                    f"{d['grades_identical']}")
         if key == "worst_case_ratio":
             w = results["worst_case"]
             return (f"{w['worst_s']['median']:.1f} s vs {w['reference_s']['median']:.1f} s, "
@@ -178,7 +195,7 @@ def table(results: dict) -> str:
     for key in ("grading_overhead_ratio", "leak_pass_latency_ms",
                 "leak_pass_latency_goleak_style_ms", "leak_fail_latency_s", "batch_speedup",
                 "worst_case_ratio", "sandbox_overhead_ratio", "protection_overhead_vs_stock",
-                "seconds_per_student"):
+                "seconds_per_student", "distributed_speedup", "distribution_overhead_s"):
         if key not in results:
             continue
         op, goal = GOALS.get(key, ("", None))
@@ -203,13 +220,26 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"the JSON file (default: {RESULTS.relative_to(ROOT)}; "
                              "--quick: a scratch file)")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=None,
-                        help="measure only these")
+                        help="measure only these (their figures replace those in the "
+                             "results file; the rest are kept)")
     args = parser.parse_args(argv)
     os.environ["PATH"] = tool_env()["PATH"]
     results = run(args.quick, args.only)
     out = args.out or (Path(tempfile.mkdtemp(prefix="bench-quick-")) / "results.json"
                        if args.quick else RESULTS)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if args.only and out.exists():
+        # Measured again: these figures replace theirs; the others stay as they were.
+        kept = json.loads(out.read_text())
+        run_facts = ("measured", "elapsed_s", "machine", "section_seconds", "goals_met")
+        merged = dict(kept, **{k: v for k, v in results.items() if k not in run_facts})
+        merged["section_seconds"] = dict(kept.get("section_seconds", {}),
+                                         **results["section_seconds"])
+        merged["remeasured"] = dict(kept.get("remeasured", {}),
+                                    **{section: results["measured"] for section in args.only})
+        merged["goals_met"] = {k: met(merged[k], op, goal)
+                               for k, (op, goal) in GOALS.items() if k in merged}
+        results = merged
     out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     print(table(results))
     print(f"results: {out}")

@@ -27,4 +27,12 @@ class Sizes:
         # (a quarter of the time) and only checks lesson 01's answers exist.
         self.worst_lesson = "04_channels_vs_locks" if quick else WORST_LESSON
         self.workers = 2
+        # Dask: lessons 03 and 04 of the demo class, leaving out the student whose
+        # wait never ends (one long job would measure the straggler, not the workers).
+        self.dask_lessons = ["04_channels_vs_locks"] if quick else ["03_waitgroup",
+                                                                   "04_channels_vs_locks"]
+        self.dask_students = ([REFERENCE_STUDENT, "chen_leaky"] if quick else
+                              [REFERENCE_STUDENT, "ben_partial", "chen_leaky", "eli_tampers",
+                               "fay_crashes", "hal_untouched"])
+        self.dask_repeats = 1 if quick else 2
 

@@ -1,15 +1,17 @@
 """Grade a whole class: nbgrader's autograde in parallel, resumable, with a report.
 
     python -m course_tools.batch [ASSIGNMENT ...] [--workers N] [--course DIR]
-                                       [--job-timeout SECONDS] [--unsafe-no-sandbox]
+                                 [--scheduler ADDRESS] [--job-timeout SECONDS]
+                                 [--unsafe-no-sandbox]
 
 Every submission in the course's ``submitted/<student>/<assignment>/`` is
 autograded by nbgrader itself (the course's ``nbgrader_config.py`` and all the
 preprocessors it configures apply), in N worker processes that each import
 nbgrader once and then grade one (student, assignment) at a time through
-nbgrader's Python API. Feedback is generated for each graded submission, the
-grades are exported to ``exports/grades.csv`` and a report is written to
-``exports/report.html``.
+nbgrader's Python API (``grading_worker``). With ``--scheduler`` the workers
+are a Dask cluster's instead (``dask_pool``); the rest is the same.
+Feedback is generated for each graded submission, the grades are exported to
+``exports/grades.csv`` and a report is written to ``exports/report.html``.
 
 No submission can stop the batch: the workers are watched from outside
 (``supervisor``). A submission whose code kills its worker (twice, each time
@@ -19,12 +21,13 @@ recorded in the gradebook as graded with zero for every test, with the
 reason in the ledger and the report. When nbgrader itself fails on a
 submission, the end of the traceback nbgrader logged is kept as the cause.
 
-Resuming: after each finished submission the ledger
-(``exports/batch-ledger.json``) is rewritten atomically. A batch that was
+Resuming: after each finished submission the ledger (``ledger``:
+``exports/batch-ledger.json``) is rewritten atomically. A batch that was
 interrupted (Ctrl-C, or killed) is simply run again: submissions in the ledger
 whose files have not changed since are not graded again; every other one is
 graded with ``--force``, so nothing is lost or duplicated. ``--fresh``
-ignores the ledger.
+ignores the ledger. One batch at a time per class: a second is refused
+(``class_lock``).
 
 SQLite gradebooks get a busy timeout (``?timeout=`` on the db_url, which
 SQLAlchemy hands to ``sqlite3.connect``), the gradebook, course, assignments
@@ -40,110 +43,23 @@ when interrupted.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
 import shutil
 import signal
 import sys
-import tempfile
-import threading
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import supervisor
-from .gradebook_api import (EXPORTS, LEDGER_NAME, add_assignments, gradebook,  # noqa: F401
-                            is_lock_error, load_api, tool_path, with_busy_timeout)
-from .nbgrader_log import failure_cause
+from .class_lock import only_batch
+from .grading_worker import grade_one, init_worker
+from .gradebook_api import EXPORTS, LEDGER_NAME, add_assignments, gradebook, load_api
+from .ledger import Job, Ledger, find_submissions, fingerprint, ledger_entry
 
 WORKER_LOG = "batch-workers.log"  # what the workers and their kernels wrote to stderr
-LOCK_RETRIES = 4
 NO_SANDBOX = "AUTOGRADER_UNSAFE_NO_SANDBOX"  # set: kernels run without the sandbox
-
-
-# --------------------------------------------------------------------------
-# What there is to grade
-
-
-@dataclass(frozen=True, order=True)
-class Job:
-    student: str
-    assignment: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.student}/{self.assignment}"
-
-
-def find_submissions(course: Path, assignments: list[str] | None = None) -> list[Job]:
-    submitted = course / "submitted"
-    jobs = []
-    if not submitted.is_dir():
-        return jobs
-    for student in sorted(p for p in submitted.iterdir() if p.is_dir()):
-        for folder in sorted(p for p in student.iterdir() if p.is_dir()):
-            if assignments and folder.name not in assignments:
-                continue
-            if any(folder.glob("*.ipynb")):
-                jobs.append(Job(student.name, folder.name))
-    return jobs
-
-
-def fingerprint(course: Path, job: Job) -> str:
-    """A hash of the submitted files: a changed submission is graded again."""
-    digest = hashlib.sha256()
-    folder = course / "submitted" / job.student / job.assignment
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-# --------------------------------------------------------------------------
-# The ledger of finished submissions
-
-
-class Ledger:
-    """Finished (student, assignment) pairs, rewritten atomically after each."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.entries: dict[str, dict] = {}
-        if path.exists():
-            try:
-                self.entries = json.loads(path.read_text()).get("finished", {})
-            except (ValueError, AttributeError):
-                # A ledger is only ever replaced whole, so this is someone
-                # else's file: start again rather than trust it.
-                self.entries = {}
-
-    def done(self, job: Job, fingerprint: str) -> bool:
-        entry = self.entries.get(job.key)
-        return bool(entry) and entry.get("fingerprint") == fingerprint
-
-    def record(self, job: Job, entry: dict) -> None:
-        self.entries[job.key] = entry
-        self.save()
-
-    def forget(self, job: Job) -> None:
-        if self.entries.pop(job.key, None) is not None:
-            self.save()
-
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps({"finished": self.entries}, indent=1, sort_keys=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".ledger-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
 
 # --------------------------------------------------------------------------
@@ -203,71 +119,6 @@ def grade_zero(api, job: Job) -> None:
 
 
 # --------------------------------------------------------------------------
-# The workers
-
-_API = None
-
-
-def _watch_parent(parent: int) -> None:
-    """A worker outlives no killed batch: it exits when its parent is gone
-    (its kernels then exit too: ipykernel polls its own parent)."""
-    while True:
-        if os.getppid() != parent:
-            os._exit(3)
-        time.sleep(0.5)
-
-
-def _init_worker(course: str, parent: int, log: str | None = None) -> None:
-    global _API
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch decides what Ctrl-C does
-    if log:
-        # Kernels and nbgrader write warnings to stderr: keep them in a log,
-        # out of the progress bar's way.
-        handle = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(handle, 2)
-        os.close(handle)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    _API = load_api(Path(course), stay=True)
-
-
-def grade_one(job: Job, feedback: bool = True) -> dict:
-    """Autograde one submission (force), then generate its feedback."""
-    started = time.perf_counter()
-    result: dict = {}
-    for attempt in range(LOCK_RETRIES + 1):
-        try:
-            result = _API.autograde(job.assignment, job.student, force=True, create=True)
-        except Exception:  # noqa: BLE001 - reported, never fatal for the batch
-            result = {"success": False, "error": traceback.format_exc()}
-        if result.get("success") or not is_lock_error(str(result)):
-            break
-        time.sleep(0.5 * 2 ** attempt)
-    outcome = {
-        "student": job.student, "assignment": job.assignment,
-        "success": bool(result.get("success")),
-        "error": _tail(result.get("error")), "log": _tail(result.get("log")),
-        "attempts": attempt + 1, "feedback": None, "cause": None,
-    }
-    if not outcome["success"]:
-        outcome["cause"] = failure_cause(result.get("log"), result.get("error"))
-    if outcome["success"] and feedback:
-        try:
-            made = _API.generate_feedback(job.assignment, job.student, force=True)
-            outcome["feedback"] = bool(made.get("success"))
-            if not made.get("success"):
-                outcome["log"] = _tail((outcome["log"] or "") + (made.get("error") or ""))
-        except Exception:  # noqa: BLE001
-            outcome["feedback"] = False
-    outcome["seconds"] = round(time.perf_counter() - started, 3)
-    outcome["tool_error"] = not outcome["success"] and is_lock_error(str(result))
-    return outcome
-
-
-def _tail(text: str | None, limit: int = 4000) -> str | None:
-    return None if text is None else text[-limit:]
-
-
-# --------------------------------------------------------------------------
 # The batch
 
 
@@ -307,14 +158,25 @@ def default_workers() -> int:
 def run_batch(course: Path, assignments: list[str] | None = None, workers: int | None = None,
               fresh: bool = False, feedback: bool = True, progress: bool = True,
               stop_after: int | None = None,
-              job_timeout: float = supervisor.DEFAULT_JOB_TIMEOUT) -> BatchResult:
+              job_timeout: float = supervisor.DEFAULT_JOB_TIMEOUT,
+              scheduler: str | None = None) -> BatchResult:
     """Grade every submission not already finished. See the module's doc.
 
-    ``stop_after`` (for tests) stops after that many submissions, like Ctrl-C.
+    ``scheduler``: a Dask scheduler's address; its workers grade instead of
+    local processes (``dask_pool``). ``stop_after`` (for tests) stops after
+    that many submissions, like Ctrl-C. ``ClassBusy`` if another batch is
+    grading the same class.
     """
     course = course.resolve()
-    workers = workers or default_workers()
     api = load_api(course)
+    with only_batch(api.coursedir.db_url, api.coursedir.course_id, course / EXPORTS):
+        return _run_batch(course, api, assignments, workers, fresh, feedback, progress,
+                          stop_after, job_timeout, scheduler)
+
+
+def _run_batch(course, api, assignments, workers, fresh, feedback, progress, stop_after,
+               job_timeout, scheduler) -> BatchResult:
+    workers = workers or default_workers()
     jobs = find_submissions(course, assignments)
     ledger = Ledger(course / EXPORTS / LEDGER_NAME)
     result = BatchResult(course, jobs, workers=workers)
@@ -341,11 +203,17 @@ def run_batch(course: Path, assignments: list[str] | None = None, workers: int |
     worker_log.parent.mkdir(parents=True, exist_ok=True)
     bar = _progress(len(pending), progress)
     previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
-    pool = supervisor.Supervisor(workers, grade_one, (feedback,), initializer=_init_worker,
-                                 initargs=(str(course), os.getpid(), str(worker_log)),
-                                 job_timeout=job_timeout)
+    if scheduler:
+        from .dask_pool import DaskPool
+        pool = DaskPool(scheduler, course, api, feedback=feedback, job_timeout=job_timeout)
+    else:
+        pool = supervisor.Supervisor(workers, grade_one, (feedback,), initializer=init_worker,
+                                     initargs=(str(course), os.getpid(), str(worker_log)),
+                                     job_timeout=job_timeout)
     try:
         with pool:
+            if scheduler:
+                result.workers = pool.size
             for event in pool.run(todo):
                 outcome = settle(api, event)
                 job = event.job
@@ -381,16 +249,6 @@ def settle(api, event) -> dict:
             "seconds": round(event.seconds, 3), "tool_error": False}
 
 
-def ledger_entry(outcome: dict, fingerprint: str) -> dict:
-    entry = {"fingerprint": fingerprint, "success": outcome["success"],
-             "seconds": outcome["seconds"], "finished": time.time(),
-             "error": (outcome["error"] or "")[-1500:] or None,
-             "cause": (outcome.get("cause") or "")[-1500:] or None}
-    if outcome.get("lost"):
-        entry["lost"] = outcome["lost"]
-    return entry
-
-
 def _verdict(outcome: dict) -> str:
     if outcome.get("lost"):
         return f"ZERO ({outcome['lost']})"
@@ -424,13 +282,14 @@ def _progress(total: int, enabled: bool):
 # After the batch
 
 
-def all_grades(course: Path) -> dict[tuple[str, str], dict[str, tuple]]:
-    """Every grade in a course's SQLite gradebook, to compare two gradings:
-    (student, assignment) -> cell -> (auto score, manual score, needs manual grade)."""
+def all_grades(course: Path, db_url: str | None = None) -> dict[tuple[str, str], dict[str, tuple]]:
+    """Every grade in a course's gradebook (its SQLite one unless ``db_url``
+    says otherwise), to compare two gradings: (student, assignment) -> cell ->
+    (auto score, manual score, needs manual grade)."""
     from nbgrader.api import Gradebook
 
     found = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "goroutine-leaks") as gb:
+    with Gradebook(db_url or f"sqlite:///{course / 'gradebook.db'}", "goroutine-leaks") as gb:
         for assignment in gb.assignments:
             for submission in assignment.submissions:
                 found[(submission.student.id, assignment.name)] = {
@@ -501,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
                         metavar="SECONDS",
                         help="a submission still not graded after this long is graded zero "
                              "and its worker replaced (default: %(default)g)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="grade on the workers of this Dask scheduler "
+                             "(tcp://host:8786) instead of local processes")
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help=f"run kernels without the sandbox (sets {NO_SANDBOX}=1): "
                              "only for submissions you trust")
@@ -529,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = run_batch(course, args.assignments or None, args.workers, fresh=args.fresh,
                            feedback=not args.no_feedback, progress=not args.no_progress,
-                           job_timeout=args.job_timeout)
+                           job_timeout=args.job_timeout, scheduler=args.scheduler)
     except SystemExit as stop:
         print(f"error: {stop}", file=sys.stderr)
         return 1

@@ -75,6 +75,8 @@ class Report:
     exercises: list[Exercise]
     max_scores: dict[str, float]  # assignment -> max
     submissions: dict[tuple[str, str], Submission]  # (student, assignment) -> ...
+    # "student/assignment" -> (which worker graded it, seconds), from the ledger
+    graded_by: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     @property
     def students(self) -> list[str]:
@@ -143,8 +145,11 @@ def collect(course: Path, assignments: list[str] | None = None) -> Report:
         folder = course / "autograded" / student / assignment
         for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
             read_notebook(path, sub)
+    graded_by = {}
     for key, entry in read_ledger(course).items():
         student, _, assignment = key.partition("/")
+        if entry.get("worker") and assignment in max_scores:
+            graded_by[key] = (entry["worker"], entry.get("seconds") or 0.0)
         if entry.get("success", True) or assignment not in max_scores:
             continue
         # One nbgrader gave up on before it reached the gradebook is listed all the same.
@@ -152,7 +157,7 @@ def collect(course: Path, assignments: list[str] | None = None) -> Report:
         sub.incidents.append(ledger_incident(entry))
     for sub in submissions.values():
         sub.incidents = dedupe(sub.incidents)
-    return Report(course, exercises, max_scores, submissions)
+    return Report(course, exercises, max_scores, submissions, graded_by)
 
 
 def read_ledger(course: Path) -> dict[str, dict]:
@@ -412,7 +417,29 @@ def render_html(report: Report) -> str:
         else:
             out.append("<p>No failure messages.</p>")
         out.append("</div></div>")
+    out.append(_graded_by_html(report))
     out.append("</body></html>")
+    return "\n".join(out)
+
+
+def _graded_by_html(report: Report) -> str:
+    """Which worker graded each submission and how long it took (a slow
+    machine, or one submission that took most of the batch, shows here)."""
+    if not report.graded_by:
+        return ""
+    e = html.escape
+    totals: dict[str, list[float]] = defaultdict(list)
+    for worker, seconds in report.graded_by.values():
+        totals[worker].append(seconds)
+    out = ["<h2 id='graded-by'>Who graded what</h2><table><tr><th>worker</th>"
+           "<th>submissions</th><th>seconds, total</th></tr>"]
+    out += [f"<tr><td>{e(worker)}</td><td>{len(times)}</td><td>{sum(times):.1f}</td></tr>"
+            for worker, times in sorted(totals.items())]
+    out.append("</table><details><summary>each submission</summary><table><tr>"
+               "<th>submission</th><th>worker</th><th>seconds</th></tr>")
+    out += [f"<tr><td>{e(key)}</td><td>{e(worker)}</td><td>{seconds:.1f}</td></tr>"
+            for key, (worker, seconds) in sorted(report.graded_by.items())]
+    out.append("</table></details>")
     return "\n".join(out)
 
 

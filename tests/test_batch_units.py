@@ -13,7 +13,8 @@ import psutil
 from sqlalchemy import create_engine, text
 
 from course_tools import demo_class
-from course_tools.batch import Job, Ledger, find_submissions, fingerprint, with_busy_timeout
+from course_tools.gradebook_api import with_busy_timeout
+from course_tools.ledger import Job, Ledger, find_submissions, fingerprint
 from course_tools.nbgrader_log import failure_cause
 from course_tools.summary import (Exercise, Incident, Report, Submission, ledger_incident,
                                         read_notebook, render_html, terminal_tables)
@@ -248,3 +249,68 @@ def test_the_report_and_terminal_show_lost_and_failed_submissions_with_their_cau
     page = render_html(report)
     assert "<pre>File x\nNotJSONError: not JSON</pre>" in page
     assert "ada/01_x: crash: nbgrader failed: NotJSONError: not JSON" in terminal_tables(report)
+
+
+def test_a_second_batch_on_the_same_course_is_refused_while_the_first_runs(tmp_path):
+    """SQLite gradebooks: flock on exports/batch.lock, released however the holder ends."""
+    import subprocess
+    import sys
+
+    import pytest
+
+    from course_tools.class_lock import ClassBusy, only_batch
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\n"
+         "from pathlib import Path\n"
+         "from course_tools.class_lock import only_batch\n"
+         "with only_batch('sqlite:///gradebook.db', 'c', Path(sys.argv[1])):\n"
+         "    print('held', flush=True); time.sleep(60)\n", str(tmp_path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(ClassBusy, match=f"process {holder.pid}.*nothing was graded"):
+            with only_batch("sqlite:///gradebook.db", "c", tmp_path):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with only_batch("sqlite:///gradebook.db", "c", tmp_path):  # killed: the lock went with it
+        pass
+
+
+def test_results_from_a_worker_replace_the_folder_whole(tmp_path):
+    from course_tools.dask_pool import replace_folder
+    from course_tools.dask_task import write_tree
+
+    folder = tmp_path / "autograded" / "ada" / "01"
+    write_tree(folder, {"old.ipynb": b"old", "stale/x.txt": b"x"})
+    replace_folder(folder, {"01.ipynb": b"new", "data/y.txt": b"y"})
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == [
+        "01.ipynb", "data/y.txt"]
+    assert [p.name for p in folder.parent.iterdir()] == ["01"]  # nothing staged is left
+    replace_folder(folder, {})
+    assert not folder.exists()
+
+
+def test_a_worker_writes_no_file_outside_its_folder(tmp_path):
+    import pytest
+
+    from course_tools.dask_task import write_tree
+
+    with pytest.raises(ValueError, match="outside"):
+        write_tree(tmp_path / "in", {"../out.txt": b"x"})
+    assert not (tmp_path / "out.txt").exists()
+
+
+def test_workers_on_other_machines_are_told_apart_from_this_ones():
+    """An SQLite gradebook is refused when a Dask worker is elsewhere."""
+    import psutil
+
+    from course_tools.dask_pool import on_this_machine
+
+    mine = [e.address for es in psutil.net_if_addrs().values() for e in es if e.family == 2]
+    assert all(on_this_machine(f"tcp://{address}:8786") for address in mine)
+    assert on_this_machine("tcp://localhost:1") and on_this_machine("tls://[::1]:1")
+    assert not on_this_machine("tcp://203.0.113.9:8786")  # TEST-NET-3: nobody's
+    assert not on_this_machine("tcp://grader-7.example:8786")

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 POSITIVE = ("grading_overhead_ratio", "leak_pass_latency_ms",
             "leak_pass_latency_goleak_style_ms", "leak_fail_latency_s", "batch_speedup",
             "worst_case_ratio", "sandbox_overhead_ratio", "protection_overhead_vs_stock",
-            "seconds_per_student")
+            "seconds_per_student", "distributed_speedup")
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +55,17 @@ def test_the_figures_come_with_what_they_were_measured_on(quick):
     assert results["leak_fail_latency_s"] >= results["leak_fail"]["deadline_s"]
     for lesson in results["grading_overhead"]["per_lesson"].values():
         assert lesson["reference_full_marks"] is True
+    distributed = results["distributed"]
+    assert distributed["grades_identical"] is True  # Dask's workers change no grade
+    assert isinstance(results["distribution_overhead_s"], float)
     worst = results["worst_case"]
     assert worst["reference_scores"]
     assert all(worst["worst_scores"][test] == 0 for test in worst["reference_scores"])
     assert set(results["goals_met"]) == {"grading_overhead_ratio", "leak_pass_latency_ms",
                                          "batch_speedup", "worst_case_ratio",
                                          "sandbox_overhead_ratio",
-                                         "protection_overhead_vs_stock"}
+                                         "protection_overhead_vs_stock",
+                                         "distributed_speedup", "distribution_overhead_s"}
     # Stock nbgrader graded the same notebooks to the same scores, and the
     # reference student's worker-seconds are one per graded lesson.
     for lesson in results["grading_overhead"]["per_lesson"].values():
