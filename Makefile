@@ -147,7 +147,7 @@ grade-demo: setup sandbox
 
 # What grading costs, and how it scales (see README, "Benchmarks").
 #   make bench [BENCH_ARGS=--quick]
-#       prints a table and writes benchmarks/results.json (~35 minutes on 2 cores)
+#       prints a table and writes benchmarks/results.json (~43 minutes on 2 cores)
 .PHONY: bench
 
 bench: setup
