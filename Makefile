@@ -5,6 +5,7 @@
 #   make test-fast  lint and the tests that run no nbgrader and no browser
 #   make notebooks  regenerate notebooks/ (student versions) from text/ and source/
 #   make go-recordings  record the Go programs' output, for learners without Go
+#   make site       the course as a website, in _site/html/
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -119,7 +120,7 @@ go-recordings: notebooks
 
 # The environment and caches only: gradebook.db holds grades (manual ones too).
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .venv-site _site .pytest_cache
 
 # Deletes every grade of the class, manual ones included. On purpose only.
 delete-gradebook:
@@ -144,6 +145,12 @@ grade: setup sandbox
 
 grade-demo: setup sandbox
 	$(BIN)/python -m course_tools.demo_class grade $(if $(WORKERS),--workers $(WORKERS)) $(if $(GRADE_DEMO_DIR),--into $(GRADE_DEMO_DIR))
+
+# The course as a website (see README, "The course as a website"): every lesson
+# executed and rendered with Jupyter Book, in _site/html/.
+.PHONY: site
+site: setup
+	$(BIN)/python -m course_tools.site $(if $(SITE_DIR),--out $(SITE_DIR))
 
 # What grading costs, and how it scales (see README, "Benchmarks").
 #   make bench [BENCH_ARGS=--quick]

@@ -12,6 +12,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = object()  # "this answer cell gets the source notebook's solution"
 _MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
+_MARKED = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 _cache: dict[tuple[Path, str], dict[str, str]] = {}
 
 
@@ -38,3 +39,25 @@ def student_notebook(lesson: str, answers: dict[str, object] | None = None,
             source = answers[grade_id]
             cell.source = reference[grade_id] if source is REFERENCE else source
     return notebook
+
+
+def as_lines(text: str) -> str:
+    """Code as a run of stripped, non-blank lines: indentation cannot hide it."""
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def solution_parts(lesson: str, root: Path = ROOT) -> list[tuple[str, str]]:
+    """(grade_id, code as lines) of each solution in a source notebook: the marked
+    parts of a solution cell, or the whole cell when it has no marks. One-line
+    parts are left out (``self.add(-1)`` is everyone's code); a written answer
+    (markdown) is kept whole. What must appear nowhere a learner reads."""
+    notebook = nbformat.read(root / "source" / lesson / f"{lesson}.ipynb", as_version=4)
+    found = []
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("solution"):
+            continue
+        parts = _MARKED.findall(cell.source) or [cell.source]
+        found += [(meta["grade_id"], as_lines(part)) for part in parts
+                  if len(as_lines(part).splitlines()) >= 2 or cell.cell_type == "markdown"]
+    return found

@@ -4,7 +4,6 @@ package and tools work outside this repository."""
 
 import filecmp
 import os
-import re
 import subprocess
 from pathlib import Path
 
@@ -12,12 +11,12 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from course_tools import demo_class, student_edition
+from course_tools import student_edition
 from course_tools.build_notebooks import lessons
 from installed import install_as_a_wheel
+from solution_search import demo_answers, found_in, solutions
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 
 
 @pytest.fixture(scope="module")
@@ -25,55 +24,6 @@ def edition(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("edition") / "course"
     student_edition.write(dest)
     return dest
-
-
-def _lines(text: str) -> str:
-    """Code as a run of stripped, non-blank lines: indentation cannot hide it."""
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
-
-
-def solutions() -> list[tuple[str, str]]:
-    """(where, code) of every solution in the source notebooks: the marked parts
-    of a solution cell, or the whole cell when it has no marks."""
-    found = []
-    for lesson in lessons():
-        notebook = nbformat.read(ROOT / "source" / lesson / f"{lesson}.ipynb", as_version=4)
-        for cell in notebook.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if not meta.get("solution"):
-                continue
-            parts = SOLUTION.findall(cell.source) or [cell.source]
-            found += [(f"{lesson}/{meta['grade_id']}", _lines(part)) for part in parts
-                      if len(_lines(part).splitlines()) >= 2 or cell.cell_type == "markdown"]
-    return found
-
-
-def demo_answers() -> list[tuple[str, str]]:
-    return [(f"demo class: {student}/{lesson}/{grade_id}", _lines(source))
-            for student, handed_in in demo_class.students().items()
-            for lesson, (answers, _) in handed_in.items()
-            for grade_id, source in answers.items()
-            if isinstance(source, str) and _lines(source)]  # not REFERENCE: solutions()
-
-
-def texts(folder: Path) -> dict[Path, str]:
-    """Each file's text as stripped lines; a notebook's as its cells' sources."""
-    found = {}
-    for path in folder.rglob("*"):
-        if not path.is_file() or ".venv" in path.parts:
-            continue
-        try:
-            text = path.read_text()
-        except UnicodeDecodeError:
-            continue
-        if path.suffix == ".ipynb":
-            text = "\n".join(cell.source for cell in nbformat.reads(text, as_version=4).cells)
-        found[path] = _lines(text)
-    return found
-
-
-def found_in(folder: Path, code: str) -> list[Path]:
-    return [path for path, text in texts(folder).items() if code in text]
 
 
 def test_the_edition_has_what_a_learner_needs_and_nothing_else(edition):
