@@ -314,3 +314,26 @@ def test_workers_on_other_machines_are_told_apart_from_this_ones():
     assert on_this_machine("tcp://localhost:1") and on_this_machine("tls://[::1]:1")
     assert not on_this_machine("tcp://203.0.113.9:8786")  # TEST-NET-3: nobody's
     assert not on_this_machine("tcp://grader-7.example:8786")
+
+
+def _grading_pool_in_a_daemon(conn):
+    from course_tools.dask_task import Kit, grading_pool
+    try:
+        grading_pool(Kit("0" * 64, "", {}), Path("/nonexistent"), True, 10)
+        conn.send("started")
+    except RuntimeError as error:
+        conn.send(str(error))
+
+
+def test_a_dask_worker_under_a_nanny_is_told_how_to_start_instead():
+    """A nanny's worker is daemonic and may not start the grading process: the
+    task says how to start the workers instead of failing obscurely."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    mine, theirs = context.Pipe()
+    daemon = context.Process(target=_grading_pool_in_a_daemon, args=(theirs,), daemon=True)
+    daemon.start()
+    said = mine.recv()
+    daemon.join(10)
+    assert "--no-nanny" in said and "DASK_DISTRIBUTED__WORKER__DAEMON=False" in said
