@@ -155,8 +155,9 @@ def for_reading(notebook, lesson: str, launch: str,
                                  "lesson in Binder or JupyterLab to write it.*"}))
         if is_check:
             cells.append(nbformat.v4.new_markdown_cell(
-                ":::{admonition} Your turn\n:class: tip\nThis check runs your answer and says ✅ once it is "
-                f"right. Write it in Binder ([open this lesson]({launch})) or in your own "
+                ":::{admonition} Your turn\n:class: tip\nThis check runs your answer and "
+                "says ✅ once it is right."
+                f" Write it in Binder ([open this lesson]({launch})) or in your own "
                 "JupyterLab; here it has nothing to run.\n:::"))
     notebook.cells = cells
     notebook.metadata.pop("widgets", None)
