@@ -31,6 +31,9 @@ Measures, in one run, and prints a table; writes ``benchmarks/results.json``
   with one worker against two, alternated with the local batch with one
   worker process; distribution_overhead_s: per submission, Dask with one
   worker against the local batch with one (``distributed``).
+* learner_run_all_s: each lesson, solved, run top to bottom in JupyterLab in
+  headless Chromium (``learner``): the learner's side, which stricter grading
+  must not slow down.
 
 The measuring is in ``measure``, the grading figures in ``grading``, the leak
 checks' in ``latency``; this module runs them and prints the table.
@@ -59,6 +62,7 @@ from course_tools.scratch_course import ROOT, Course
 from .distributed import bench_distributed
 from .grading import bench_batch, bench_overhead, bench_sandbox, bench_worst_case
 from .latency import bench_leak_latency
+from .learner import bench_learner
 from .sizes import Sizes
 
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -91,7 +95,7 @@ def machine() -> dict:
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
-SECTIONS = ("latency", "overhead", "worst", "batch", "sandbox", "distributed")
+SECTIONS = ("latency", "overhead", "worst", "batch", "sandbox", "distributed", "learner")
 
 
 def run(quick: bool, only: list[str] | None = None, scratch: Path | None = None) -> dict:
@@ -136,6 +140,9 @@ def run(quick: bool, only: list[str] | None = None, scratch: Path | None = None)
         if "distributed" in only:
             results.update(bench_distributed(sizes, scratch / "distributed"))
             done("distributed")
+        if "learner" in only:
+            results.update(bench_learner(sizes, scratch / "learner"))
+            done("learner")
     finally:
         if owned:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -178,6 +185,10 @@ def table(results: dict) -> str:
             lessons = len(results["per_student"]["per_lesson_s"])
             return (f"{lessons} lesson(s)" + (f"; stock autograde {stock:.0f} s"
                                               if stock is not None else ""))
+        if key == "learner_run_all_s":
+            per = results["learner"]["per_lesson_s"]
+            return ", ".join(f"{lesson[:2]} {seconds:.0f} s" for lesson, seconds in
+                             sorted(per.items()))
         if key in ("distributed_speedup", "distribution_overhead_s"):
             d = results["distributed"]
             return (f"{d['submissions']} subm.: local 1 worker "
@@ -195,7 +206,8 @@ def table(results: dict) -> str:
     for key in ("grading_overhead_ratio", "leak_pass_latency_ms",
                 "leak_pass_latency_goleak_style_ms", "leak_fail_latency_s", "batch_speedup",
                 "worst_case_ratio", "sandbox_overhead_ratio", "protection_overhead_vs_stock",
-                "seconds_per_student", "distributed_speedup", "distribution_overhead_s"):
+                "seconds_per_student", "distributed_speedup", "distribution_overhead_s",
+                "learner_run_all_s"):
         if key not in results:
             continue
         op, goal = GOALS.get(key, ("", None))

@@ -14,6 +14,7 @@ Screenshots go to test-artifacts/screenshots/. Without Chromium at
 from __future__ import annotations
 
 import json
+import os
 import re
 import urllib.error
 from pathlib import Path
@@ -28,7 +29,9 @@ from course_tools import learner_lab
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted(p.name for p in (ROOT / "notebooks").iterdir()
                  if (p / f"{p.name}.ipynb").exists())
-SOLVED_LESSON = "01_leaky_consumer"   # solved, run, then validated
+# Solved, run, then validated. The benchmarks (learner section) ask for every
+# lesson, and the time Run All takes in each (written to LEARNER_TIMES).
+SOLVED_LESSONS = os.environ.get("BROWSER_SOLVED_LESSONS", "01_leaky_consumer").split()
 UNSOLVED_LESSON = "03_waitgroup"      # validated as it is handed out
 # The demo next to each live monitor: how many threads it starts, then stops.
 MONITOR_DEMOS = {"00_start_here": 3, "01_leaky_consumer": 20}
@@ -91,6 +94,16 @@ def solved_copy(lesson: str, root: Path) -> Path:
     return path
 
 
+def record_run_all(lesson: str, seconds: float) -> None:
+    """A learner's Run All, timed, for the benchmarks (LEARNER_TIMES: a JSON file)."""
+    path = os.environ.get("LEARNER_TIMES")
+    if not path:
+        return
+    times = json.loads(Path(path).read_text()) if Path(path).exists() else {}
+    times[lesson] = round(seconds, 2)
+    Path(path).write_text(json.dumps(times, indent=1, sort_keys=True))
+
+
 # --- fixtures ----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -98,7 +111,8 @@ def lab(tmp_path_factory):
     require_chromium()
     where = tmp_path_factory.mktemp("browser")
     root = scratch_notebooks(where)
-    solved_copy(SOLVED_LESSON, root)
+    for lesson in SOLVED_LESSONS:
+        solved_copy(lesson, root)
     state = where / "lab-state"
     state.mkdir()
     server = JupyterLab.start(root, state)
@@ -227,12 +241,13 @@ def test_notebook_runs_in_jupyterlab_and_shows_its_feedback(page, lesson):
 
 
 @in_the_browser
-def test_solved_notebook_passes_every_check_and_the_validate_button(page):
-    lesson = SOLVED_LESSON
+@pytest.mark.parametrize("lesson", SOLVED_LESSONS)
+def test_solved_notebook_passes_every_check_and_the_validate_button(page, lesson):
     cells = notebook_cells(ROOT / "notebooks" / lesson / f"{lesson}.ipynb")
     page.open(f"solved/{lesson}/{lesson}.ipynb")
     run = page.run_all()
     assert run.restarts == 0, "a cell of the solved notebook raised"
+    record_run_all(lesson, run.seconds)
     for index in range(len(cells)):
         assert page.cell_errors(index) == "", f"cell {index} failed"
     verdicts = check_calls(cells)
