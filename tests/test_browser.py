@@ -251,7 +251,7 @@ def test_solved_notebook_passes_every_check_and_the_validate_button(page, lesson
     for index in range(len(cells)):
         assert page.cell_errors(index) == "", f"cell {index} failed"
     verdicts = check_calls(cells)
-    assert len(verdicts) >= 3
+    assert verdicts, "a lesson with no check"
     for index, name in verdicts.items():
         assert f"✅ {name}: passed" in page.cell_text(index)
     page.scroll_to(max(verdicts))

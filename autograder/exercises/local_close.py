@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from ..sockets import SocketHandle, connected_pair
 from ..threads import DeadlineExceeded
+from . import too_slow
 from .harness import CheckFailed, TooSlow, call_answer, expect, retry_when_too_slow
 from .registry import exercise
 from .socket_reader import (LATE_GRACE, STOP_BOUND, ExitQueue, ReaderCase, clean_up,
@@ -46,7 +47,7 @@ def _local_close_case(socket_recv: Callable, stop_receiver: Callable,
     call = "stop_receiver(conn, exit_q" + ("" if timeout is None else
                                            f", timeout={timeout}") + ")"
     try:
-        began = time.monotonic()
+        began, stalled = time.monotonic(), too_slow.cpu_stalled_us()
         try:
             returned = call_answer(stop_receiver, *args, what=call,
                                    expected=(TimeoutError, queue.Empty))
@@ -62,7 +63,8 @@ def _local_close_case(socket_recv: Callable, stop_receiver: Callable,
         took = time.monotonic() - began
         leaked, _ = case.baseline.wait_gone(max(began + STOP_BOUND - time.monotonic(), 0.02))
         if leaked:
-            late = not case.baseline.wait_gone(LATE_GRACE)[0]
+            late = (not case.baseline.wait_gone(LATE_GRACE)[0]
+                    or too_slow.overloaded_since(stalled, began))
             raise (TooSlow if late else CheckFailed)(
                 f"{call} returned {returned!r}, but the reader was still running "
                 f"{STOP_BOUND * 1000:.0f} ms after the call.\n" + diagnose_reader(case))

@@ -7,6 +7,7 @@ import time
 from typing import Any
 from collections.abc import Callable
 
+from . import too_slow
 from .harness import CheckFailed, TooSlow, call_answer, expect, retry_when_too_slow, where_raised
 from .registry import exercise
 from .socket_reader import (LATE_GRACE, READER, STOP_BOUND, ReaderCase, clean_up,
@@ -36,12 +37,13 @@ def _peer_close_case(socket_recv: Callable, stop_receiver: Callable, how: str,
                      greeting: list[bytes]) -> tuple[ReaderCase, float]:
     case = start_reader(socket_recv, greeting)
     try:
-        began = time.monotonic()
+        began, stalled = time.monotonic(), too_slow.cpu_stalled_us()
         event = hang_up(case.peer, how)
         leaked, _ = case.baseline.wait_gone(STOP_BOUND)
         took = time.monotonic() - began
         if leaked or not case.reports():
-            late = not case.baseline.wait_gone(LATE_GRACE)[0] and case.reports()
+            late = (not case.baseline.wait_gone(LATE_GRACE)[0] and case.reports()
+                    or too_slow.overloaded_since(stalled, began))
             raise (TooSlow if late else CheckFailed)(
                 f"The peer {event}, and {STOP_BOUND * 1000:.0f} ms later the reader "
                 f"had not reported \"exit\".\n"

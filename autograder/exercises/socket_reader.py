@@ -27,7 +27,8 @@ from ..threads import ask_to_stop
 from .harness import CheckFailed, Worker, expect, learner_error, plural, where_raised
 
 STOP_BOUND = 0.1  # the contract: the reader is gone, and reported, within 100 ms
-LATE_GRACE = 1.0  # a reader gone by then was late, not stuck: the case is tried again
+LATE_GRACE = 1.0  # a reader gone by then was late, not stuck (as is one still there on
+#                   an overloaded machine, too_slow): the case is tried again
 IDLE_WINDOW = 0.1  # how long a waiting reader is watched for wake-ups
 POLL_WAKEUPS = 3  # more wake-ups than this in the idle window, with no data: it polls
 SPIN_WINDOW = 0.2  # CPU time is counted in 10 ms ticks: watch long enough to tell

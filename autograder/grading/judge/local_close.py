@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 
+from ...exercises import too_slow
 from ...exercises.socket_reader import LATE_GRACE, STOP_BOUND, end_of_stream_fault, gave_up_fault
 from ...sockets.peer import connected_pair
 from .registry import expect, judge
@@ -31,7 +32,7 @@ def _local_close_case(subject: Subject, greeting: list[bytes], timeout: float | 
                                            f", timeout={timeout}") + ")"
     case = start(subject, "stop", greeting, **args)
     try:
-        began = time.monotonic()
+        began, stalled = time.monotonic(), too_slow.cpu_stalled_us()
         kind, outcome = subject.resume("socket_reader")
         took = time.monotonic() - began
         expect(kind == "step", "the socket_reader probe did not say how stop_receiver ended")
@@ -50,7 +51,8 @@ def _local_close_case(subject: Subject, greeting: list[bytes], timeout: float | 
                                    max(began + STOP_BOUND - time.monotonic(), 0.02))
         if leaked:
             diagnosis = diagnose(case)
-            late = not subject.wait_gone(leaked, LATE_GRACE)
+            late = (not subject.wait_gone(leaked, LATE_GRACE)
+                    or too_slow.overloaded_since(stalled, began))
             raise (TooSlow if late else Rejected)(
                 f"{call} returned {returned!r}, but the reader was still running "
                 f"{STOP_BOUND * 1000:.0f} ms after the call.\n" + diagnosis)

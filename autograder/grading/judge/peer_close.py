@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from ...exercises import too_slow
 from ...exercises.socket_reader import LATE_GRACE, READER, STOP_BOUND, hang_up
 from .registry import expect, judge
 from .seen_in_proc import open_as
@@ -24,7 +25,7 @@ def judge_peer_close(subject: Subject, hidden: bool) -> None:
 def _peer_close_case(subject: Subject, how: str, greeting: list[bytes]) -> float:
     case = start(subject, "peer", greeting)
     try:
-        began = time.monotonic()
+        began, stalled = time.monotonic(), too_slow.cpu_stalled_us()
         event = hang_up(case.peer, how)
         leaked = subject.wait_gone([case.reader], STOP_BOUND)
         took = time.monotonic() - began
@@ -32,9 +33,10 @@ def _peer_close_case(subject: Subject, how: str, greeting: list[bytes]) -> float
         if leaked:
             diagnosis = diagnose(case)
             if subject.wait_gone(leaked, LATE_GRACE):
-                raise Rejected(f"The peer {event}, and {STOP_BOUND * 1000:.0f} ms later the "
-                               "reader had not reported \"exit\".\n"
-                               + (diagnosis or f"{READER} is still running."))
+                stuck = not too_slow.overloaded_since(stalled, began)
+                raise (Rejected if stuck else TooSlow)(
+                    f"The peer {event}, and {STOP_BOUND * 1000:.0f} ms later the reader had "
+                    "not reported \"exit\".\n" + (diagnosis or f"{READER} is still running."))
             late = True
         # Then the seed's main: release our end and take the reader's message.
         call = f"stop_receiver(conn, exit_q) after the peer {event.split(' (')[0]}"
