@@ -66,7 +66,8 @@ student-edition: setup
 	$(BIN)/python -m course_tools.student_edition $(DEST)
 
 # Every test, in three runs. First, one at a time, those that measure Go's
-# speed and scheduling live, and the browser's (marked alone). Then, in 3 pytest-xdist workers
+# speed and scheduling live, the browser's, and lesson 02's verdicts compared (marked
+# alone). Then, in 3 pytest-xdist workers
 # (most tests wait on deadlines, kernels and timeouts more than they compute),
 # those that time threads, sockets and the browser, with the machine to
 # themselves; then those that grade whole corpora and classes with nbgrader

@@ -130,6 +130,7 @@ def test_queue_task_done_and_join_are_a_waitgroup(capsys):
     assert not any(t.is_alive() for t in seen["workers"])
 
 
+@pytest.mark.alone  # counts a pool's threads live: beside busy workers one was not yet up
 def test_an_executor_nobody_refers_to_lets_its_threads_go():
     pool_threads_left = demo_cell("demo-dropped-executor")["pool_threads_left"]
     assert pool_threads_left(True) == 4
