@@ -18,10 +18,11 @@ import sys
 import time
 from pathlib import Path
 
+from course_tools import demo_class
 from course_tools.dask_local import LocalCluster
 from course_tools.nbgrader_cli import tool_env
 
-from .grading import demo_copy, gradebook_grades
+from .grading import gradebook_grades
 from .measure import alternate, ratio, summary
 from .sizes import Sizes
 
@@ -38,7 +39,8 @@ def timed_batch(course: Path, *args: str) -> float:
 
 
 def bench_distributed(sizes: Sizes, scratch: Path) -> dict:
-    courses = {name: demo_copy(scratch / name, sizes.dask_lessons, sizes.dask_students)
+    courses = {name: demo_class.scratch_course(scratch / name, lessons=sizes.dask_lessons,
+                                               students=sizes.dask_students)
                for name in ("local", "dask1", "dask2")}
     submissions = len(list((courses["local"] / "submitted").glob("*/*")))
     with LocalCluster(scratch / "cluster-1", workers=1) as one, \

@@ -146,23 +146,12 @@ def gradebook_grades(course: Path) -> dict[str, dict]:
             for (student, assignment), cells in all_grades(course).items()}
 
 
-def demo_copy(where: Path, lessons: list[str] | None, students: list[str] | None) -> Path:
-    course = demo_class.scratch_course(where)
-    if lessons or students:
-        for folder in list((course / "submitted").glob("*/*")):
-            if (lessons and folder.name not in lessons
-                    or students and folder.parent.name not in students):
-                shutil.rmtree(folder)
-        for student in list((course / "submitted").iterdir()):
-            if not any(student.iterdir()):
-                student.rmdir()
-    return course
-
-
 def bench_batch(sizes: Sizes, scratch: Path) -> dict:
     """The demo class: sequential nbgrader autograde against the parallel batch."""
-    sequential = demo_copy(scratch / "sequential", sizes.batch_lessons, sizes.batch_students)
-    parallel = demo_copy(scratch / "parallel", sizes.batch_lessons, sizes.batch_students)
+    sequential = demo_class.scratch_course(scratch / "sequential", lessons=sizes.batch_lessons,
+                                           students=sizes.batch_students)
+    parallel = demo_class.scratch_course(scratch / "parallel", lessons=sizes.batch_lessons,
+                                         students=sizes.batch_students)
     submissions = sorted(str(p.relative_to(sequential / "submitted"))
                          for p in (sequential / "submitted").glob("*/*"))
     lessons = sorted({s.split("/")[1] for s in submissions})

@@ -23,10 +23,11 @@ DASK = str(Path(sys.executable).with_name("dask"))
 
 
 class LocalCluster:
-    """``with LocalCluster(folder, workers=2) as cluster:`` ``cluster.address``."""
+    """``with LocalCluster(folder, workers=2) as cluster:`` ``cluster.address``;
+    ``env``: more environment variables for its processes (and so their kernels)."""
 
-    def __init__(self, where: Path, workers: int = 2):
-        self.where, self.port = where, free_port()
+    def __init__(self, where: Path, workers: int = 2, env: dict[str, str] | None = None):
+        self.where, self.port, self.env = where, free_port(), env
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.seen: dict[int, psutil.Process] = {}  # every process below them, for the end
         where.mkdir(parents=True, exist_ok=True)
@@ -47,7 +48,7 @@ class LocalCluster:
         self.close()
 
     def _start(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([DASK, *args], env=tool_env(), stdout=self.log,
+        return subprocess.Popen([DASK, *args], env=tool_env(self.env), stdout=self.log,
                                 stderr=subprocess.STDOUT, cwd=self.where)
 
     def start_worker(self, name: str) -> subprocess.Popen:

@@ -245,8 +245,12 @@ def stale(root: Path = ROOT) -> list[str]:
         return sorted(str(p) for p in (new ^ old) | set(differ))
 
 
-def scratch_course(into: Path, root: Path = ROOT, demo: Path = DEMO) -> Path:
-    """A copy of the course with the demo class's submissions, ready to grade."""
+def scratch_course(into: Path, root: Path = ROOT, demo: Path = DEMO,
+                   lessons: list[str] | None = None, students: list[str] | None = None,
+                   db_url: str | None = None) -> Path:
+    """A copy of the course with the demo class's submissions, ready to grade:
+    only of ``lessons`` and ``students`` when given, into ``db_url``'s gradebook
+    when given."""
     into.mkdir(parents=True, exist_ok=True)
     course = into / "course"
     if course.exists():
@@ -255,6 +259,16 @@ def scratch_course(into: Path, root: Path = ROOT, demo: Path = DEMO) -> Path:
     shutil.copy(root / "nbgrader_config.py", course)
     shutil.copytree(root / "source", course / "source")
     shutil.copytree(demo / "submitted", course / "submitted")
+    for folder in list((course / "submitted").glob("*/*")):
+        student, lesson = folder.parent.name, folder.name
+        if lessons and lesson not in lessons or students and student not in students:
+            shutil.rmtree(folder)
+    for student in list((course / "submitted").iterdir()):
+        if not any(student.iterdir()):
+            student.rmdir()
+    if db_url:
+        with open(course / "nbgrader_config.py", "a") as config:
+            config.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
     return course
 
 

@@ -281,17 +281,6 @@ class LabPage:
         run.seconds = time.monotonic() - started
         return run
 
-    def run_cell(self, index: int, watch: Callable[[], Any] | None = None,
-                 timeout: float = 60.0, every: float = 0.1) -> Run:
-        """Run one cell again (Run Selected Cell and Do not Advance), watching."""
-        run = Run()
-        started = time.monotonic()
-        self.cell(index).locator(".jp-InputPrompt").click()
-        self.menu("Run", "Run Selected Cell and Do not Advance")
-        self._wait_until_done(run, watch, started + timeout, every)
-        run.seconds = time.monotonic() - started
-        return run
-
     def _wait_until_done(self, run: Run, watch, deadline: float, every: float) -> None:
         # Queued and running cells show "[*]:"; done when none has for a while
         # and the kernel is idle.

@@ -31,12 +31,7 @@ LESSONS = ["03_waitgroup", "04_channels_vs_locks"]
 
 
 def demo_course(where: Path, lessons: list[str] = LESSONS) -> Path:
-    course = demo_class.scratch_course(where)
-    for student in (course / "submitted").iterdir():  # keep these lessons only
-        for lesson in student.iterdir():
-            if lesson.name not in lessons:
-                subprocess.run(["rm", "-rf", str(lesson)], check=True)
-    return course
+    return demo_class.scratch_course(where, lessons=lessons)
 
 
 def batch_command(course: Path, *args: str) -> list[str]:

@@ -5,7 +5,8 @@ the ledger, the report and the terminal; the right ones get full marks; the
 batch exits 0 and leaves no process behind.
 
 Run without the sandbox (AUTOGRADER_UNSAFE_NO_SANDBOX=1), where a kernel can
-signal its parent: the batch must hold even then.
+signal its parent: the batch must hold even then. Graded twice: by the local
+batch, and on a Dask cluster of two workers (``--scheduler``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 
 from course_tools.answers import reference_answers
 from course_tools.batch import EXPORTS, LEDGER_NAME
+from course_tools.dask_local import LocalCluster
 from nbgrader_helpers import Course, with_reference
 
 LESSON = "01_leaky_consumer"
@@ -56,8 +58,10 @@ def left_behind(marker: str) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+@pytest.fixture(scope="module", params=["local", "dask"])
+def graded(request, tmp_path_factory):
+    """The same class graded by local worker processes, and by the workers of a
+    Dask cluster (each grades in a process of its own that it watches)."""
     marker = f"batch-survives-{os.getpid()}-{time.time_ns()}"
     course = Course.create(tmp_path_factory.mktemp("survives"), LESSON, demonstrations=False)
     course.submit_reference("right_one", LESSON)
@@ -67,9 +71,14 @@ def graded(tmp_path_factory):
     unreadable = course.submit_reference("unreadable", LESSON)
     unreadable.write_text('{"cells": [')  # cut off mid-upload
     started = time.perf_counter()
-    done = course.batch_grade(LESSON, options=("--unsafe-no-sandbox", "--job-timeout", "300"),
-                              env={"AUTOGRADER_UNSAFE_NO_SANDBOX": "1",
-                                   "BATCH_SURVIVES_MARKER": marker}, timeout=600)
+    env = {"AUTOGRADER_UNSAFE_NO_SANDBOX": "1", "BATCH_SURVIVES_MARKER": marker}
+    options = ("--unsafe-no-sandbox", "--job-timeout", "300")
+    if request.param == "local":
+        done = course.batch_grade(LESSON, options=options, env=env, timeout=600)
+    else:  # the cluster is gone before the checks: none of its processes may linger
+        with LocalCluster(tmp_path_factory.mktemp("cluster"), workers=2, env=env) as cluster:
+            done = course.batch_grade(LESSON, options=(*options, "--scheduler",
+                                                       cluster.address), env=env, timeout=600)
     ledger = (course.root / EXPORTS / LEDGER_NAME).read_text()
     print(f"batch: {time.perf_counter() - started:.1f} s\n{done.stdout}\n{done.stderr[-3000:]}"
           f"\n{ledger}")

@@ -219,13 +219,6 @@ def test_notebook_runs_in_jupyterlab_and_shows_its_feedback(page, lesson):
         samples = [s for s in run.samples if s]
         assert samples, "the thread monitor never showed up"
         assert set(samples[0]) == {"Python threads", "OS threads", "since opened"}
-        if "up" not in shots:
-            # The first notebook a fresh browser opens can apply the widget's
-            # updates late and in one go (seen on a fresh clone, run alone):
-            # run the demo once more, with the page warm, and watch that.
-            demo_cell = next(i for i, c in enumerate(cells)
-                             if i > monitor_cell and "threading.Thread(" in c.source)
-            samples = [s for s in page.run_cell(demo_cell, watch=watch).samples if s]
         python = [s["Python threads"] for s in samples]
         peak = max(python)
         # Up from the lowest count before the peak: the first sample may still

@@ -12,7 +12,6 @@ second batch started meanwhile, which must be refused.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -33,14 +32,8 @@ STUDENTS = ("ada_lovelace", "chen_leaky", "fay_crashes", "hal_untouched")
 
 
 def demo_course(where: Path, db_url: str | None = None) -> Path:
-    course = demo_class.scratch_course(where)
-    for folder in list((course / "submitted").glob("*/*")):
-        if folder.name != LESSON or folder.parent.name not in STUDENTS:
-            shutil.rmtree(folder)
-    if db_url:
-        with open(course / "nbgrader_config.py", "a") as config:
-            config.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
-    return course
+    return demo_class.scratch_course(where, lessons=[LESSON], students=list(STUDENTS),
+                                     db_url=db_url)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ except in CI)."""
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 import sys
 
@@ -28,12 +27,8 @@ def postgres():
 
 @pytest.fixture(scope="module")
 def graded(postgres, tmp_path_factory):
-    course = demo_class.scratch_course(tmp_path_factory.mktemp("pg"))
-    for folder in list((course / "submitted").glob("*/*")):
-        if folder.name != LESSON or folder.parent.name not in STUDENTS:
-            shutil.rmtree(folder)
-    with open(course / "nbgrader_config.py", "a") as config:
-        config.write(f"\nc.CourseDirectory.db_url = {postgres!r}\n")
+    course = demo_class.scratch_course(tmp_path_factory.mktemp("pg"), lessons=[LESSON],
+                                       students=list(STUDENTS), db_url=postgres)
     done = subprocess.run(
         [sys.executable, "-m", "course_tools.batch", "--course", str(course),
          "--workers", "2", "--no-progress"],

@@ -6,20 +6,19 @@ from __future__ import annotations
 import os
 import queue
 import socket
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
 import autograder  # noqa: F401  (installs the thread-start hook first)
-from autograder.exercises import EXERCISES, CheckFailed, too_slow
+from autograder.exercises import EXERCISES, CheckFailed
 from autograder.sockets import (PeerView, SocketHandle, activity_of, connected_pair,
                                 kernel_wait, wait_until_reader_waits)
 
 from answers import socket_reader_reference as reference
 from answers.socket_reader_wrong import WRONG, good_stop, stop_close_only
+from overload import needs_pressure_figures, overloaded
 
 HAS_PROC = os.path.isdir("/proc/self/task")
 linux_only = pytest.mark.skipif(not HAS_PROC, reason="needs /proc")
@@ -230,27 +229,14 @@ def test_wait_reports_a_thread_blocked_elsewhere():
 
 @linux_only
 @pytest.mark.slow  # it loads every core for a while
-@pytest.mark.skipif(too_slow.cpu_stalled_us() is None, reason="no CPU pressure figures here")
+@needs_pressure_figures
 def test_on_an_overloaded_machine_a_late_reader_is_tried_again_and_a_stuck_one_still_fails():
     """Three busy processes per core: the reference's reader may be seen after the
     grace; that try is not counted (too_slow), so the reference still passes. A
-    reader that close() never wakes still fails, saying why, after the tries."""
-    spin = "import time\nend = time.time() + 60\nwhile time.time() < end: pass"
-    busy = [subprocess.Popen([sys.executable, "-c", spin])
-            for _ in range(3 * (os.cpu_count() or 1))]
-    try:
-        deadline = time.monotonic() + 10  # the spinners take a moment to load the machine
-        while True:
-            stalled, began = too_slow.cpu_stalled_us(), time.monotonic()
-            time.sleep(0.3)
-            if too_slow.overloaded_since(stalled, began) or time.monotonic() > deadline:
-                break
+    reader that close() never wakes still fails, saying why."""
+    with overloaded():
         assert verdict("local_close", vars(reference)) is None
         message = verdict("local_close", WRONG["close only"])
         assert message is not None and "conn.close() did not wake the reader" in message
-    finally:
-        for process in busy:
-            process.kill()
-            process.wait()
     time.sleep(0.05)
     assert no_reader_threads_left()

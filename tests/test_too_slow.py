@@ -1,14 +1,11 @@
 """A case that misses a time bound is tried again: three counted tries, and
 tries the machine itself slowed (CPU pressure) are not counted, up to a cap."""
 
-import os
-import subprocess
-import sys
-import time
 
 import pytest
 
 from autograder.exercises import too_slow
+from overload import needs_pressure_figures, overloaded
 from autograder.exercises.harness import TooSlow, retry_when_too_slow
 from autograder.grading.judge.subject import Rejected
 from autograder.grading.judge.too_slow import TooSlow as JudgedTooSlow
@@ -61,22 +58,12 @@ def test_other_failures_are_not_tried_again():
 
 
 @pytest.mark.slow  # it loads every core for a few seconds
-@pytest.mark.skipif(too_slow.cpu_stalled_us() is None, reason="no CPU pressure figures here")
+@needs_pressure_figures
 def test_tries_on_an_overloaded_machine_are_not_counted_up_to_a_cap():
     """Real load: three busy processes per core. Every try is slow and the
     machine is overloaded throughout, so all are excused but the cap: an
     answer slow by design still fails, after TRIES + EXCUSED tries."""
-    spin = "import time\nend = time.time() + 20\nwhile time.time() < end: pass"
-    busy = [subprocess.Popen([sys.executable, "-c", spin])
-            for _ in range(3 * (os.cpu_count() or 1))]
-    try:
-        # The spinners take a moment to start: begin once they load the machine.
-        deadline = time.monotonic() + 10
-        while True:
-            stalled, began = too_slow.cpu_stalled_us(), time.monotonic()
-            time.sleep(0.3)
-            if too_slow.overloaded_since(stalled, began) or time.monotonic() > deadline:
-                break
+    with overloaded(seconds=20):
         tries = []
 
         def slow_under_load():
@@ -86,7 +73,3 @@ def test_tries_on_an_overloaded_machine_are_not_counted_up_to_a_cap():
         with pytest.raises(TooSlow, match=rf"in each of {too_slow.TRIES + too_slow.EXCUSED}"):
             retry_when_too_slow(slow_under_load)
         assert len(tries) == too_slow.TRIES + too_slow.EXCUSED
-    finally:
-        for process in busy:
-            process.kill()
-            process.wait()
