@@ -223,8 +223,10 @@ def test_notebook_runs_in_jupyterlab_and_shows_its_feedback(page, lesson):
         peak = max(python)
         # Up from the lowest count before the peak: the first sample may still
         # hold an earlier demo's last threads, winding down on a loaded machine.
-        assert peak - min(python[:python.index(peak) + 1]) >= demo_threads, python  # up...
-        assert min(python[python.index(peak):]) <= peak - demo_threads, python  # ...and down
+        # What the panel says (names, a failed count, a traceback) if it did not move.
+        shown = (python, page.cell_text(monitor_cell))
+        assert peak - min(python[:python.index(peak) + 1]) >= demo_threads, shown  # up...
+        assert min(python[python.index(peak):]) <= peak - demo_threads, shown  # ...and down
         assert samples[-1]["OS threads"] >= samples[-1]["Python threads"] > 0
         since = [s["since opened"] for s in samples]
         assert max(since) >= demo_threads, since

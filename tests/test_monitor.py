@@ -38,3 +38,64 @@ def test_the_monitor_keeps_one_minute_and_draws_threads_that_start():
     assert monitor.history.maxlen == HISTORY_SECONDS / 0.2
     assert monitor.history[-1] - monitor.history[0] >= 5
     assert "thread-history" in monitor.line.value
+
+
+def test_a_census_taken_while_threads_start_does_not_fail():
+    """The monitor counts from its own thread while the learner's code starts
+    threads; the census once iterated a set those starts grow ("Set changed
+    size during iteration") and the monitor froze. Switching threads every
+    microsecond made that happen within a few starts."""
+    import sys
+
+    from autograder.threads import census
+
+    failures, stop = [], threading.Event()
+
+    def count_again_and_again():
+        while not stop.is_set():
+            try:
+                census.take()
+            except Exception as error:  # noqa: BLE001 - what the test looks for
+                failures.append(error)
+                return
+
+    counter = threading.Thread(target=count_again_and_again)
+    kept: list[threading.Thread] = []
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        counter.start()
+        for _ in range(2000):
+            kept.append(threading.Thread(target=int))
+            kept[-1].start()
+            if failures:
+                break
+    finally:
+        stop.set()
+        sys.setswitchinterval(interval)
+        counter.join()
+        for thread in kept:
+            thread.join()
+    assert failures == []
+
+
+def test_a_failed_count_does_not_stop_the_monitor(monkeypatch):
+    from autograder.lessons import monitor as module
+
+    calls = []
+
+    def fails_once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Set changed size during iteration")
+        return {"python": 7, "os": 9}
+
+    panel = ThreadMonitor(refresh=0.05)
+    monkeypatch.setattr(module, "census_counts", fails_once)
+    for _ in range(100):  # up to 5 s
+        if len(calls) >= 3:
+            break
+        threading.Event().wait(0.05)
+    panel.stop()
+    assert panel.python.value == 7
+    assert "this count failed" not in panel.names.value  # the next count replaced it

@@ -70,8 +70,14 @@ class ThreadMonitor:
                             + "</small>")
 
     def _run(self) -> None:
+        # One failed count must not freeze the panel on old numbers that look
+        # live: say so where the names go, and count again next time.
         while not self._stop.wait(self.refresh):
-            self.update()
+            try:
+                self.update()
+            except Exception as error:  # noqa: BLE001 - shown, then retried
+                self.names.value = (f"<small>this count failed ({html.escape(repr(error))});"
+                                    " trying again</small>")
 
     def stop(self) -> None:
         """Stop updating (the panel keeps its last values)."""

@@ -32,7 +32,18 @@ class Origin:
 
 
 def started_threads() -> list[threading.Thread]:
-    return list(_started)
+    return live_members(_started)
+
+
+def live_members(weak_set: weakref.WeakSet) -> list:
+    """What a WeakSet holds now, safe while other threads add to it.
+
+    ``list(weak_set)`` runs Python code for each member, so a thread started
+    meanwhile (which adds itself to ``_started``) can make it raise "Set
+    changed size during iteration": the live monitor died of that once, its
+    counts frozen. Copying the set of references is one C call under the GIL.
+    """
+    return [item for item in (ref() for ref in list(weak_set.data)) if item is not None]
 
 
 def origin_of(thread: threading.Thread) -> Origin | None:
