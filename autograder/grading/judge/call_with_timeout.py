@@ -10,7 +10,7 @@ the caller's own. With the caller held the instant the call returns or
 raises, it sees which threads the call started still run then: none may,
 but for the worker of deaf work, which must end once the judge has had the
 work released. (Each thread the call starts lingers a moment after its last
-line, ``probes.stopping_for_good.LINGER``, so that one left running is still
+line, ``probes.call_with_timeout.LINGER``, so that one left running is still
 there when the judge looks.) It times each call itself, from the moment it
 lets the call begin to the moment it sees it return; for the upper bounds it
 deducts the time it held the worker, for the lower ones it does not (the
@@ -36,7 +36,7 @@ from ...exercises.call_with_timeout_work import (CLEANUP, SLACK, error_lost, gav
                                                 returned_late)
 from ...exercises.harness import plural
 from ...exercises.limits import EXIT_DEADLINE
-from ...probes.stopping_for_good import LINGER, budget
+from ...probes.call_with_timeout import LINGER, budget
 from .registry import expect, fresh_rng, judge
 from .subject import Rejected, Subject
 from .too_slow import TooSlow, retried
