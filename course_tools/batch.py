@@ -55,7 +55,8 @@ from pathlib import Path
 from . import supervisor
 from .class_lock import only_batch
 from .grading_worker import grade_one, init_worker
-from .gradebook_api import EXPORTS, LEDGER_NAME, add_assignments, gradebook, load_api
+from .gradebook_api import (EXPORTS, LEDGER_NAME, add_assignments, export_grades, gradebook,
+                           load_api)
 from .ledger import Job, Ledger, find_submissions, fingerprint, ledger_entry
 
 WORKER_LOG = "batch-workers.log"  # what the workers and their kernels wrote to stderr
@@ -282,37 +283,6 @@ def _progress(total: int, enabled: bool):
 # After the batch
 
 
-def all_grades(course: Path, db_url: str | None = None) -> dict[tuple[str, str], dict[str, tuple]]:
-    """Every grade in a course's gradebook (its SQLite one unless ``db_url``
-    says otherwise), to compare two gradings: (student, assignment) -> cell ->
-    (auto score, manual score, needs manual grade)."""
-    from nbgrader.api import Gradebook
-
-    found = {}
-    with Gradebook(db_url or f"sqlite:///{course / 'gradebook.db'}", "goroutine-leaks") as gb:
-        for assignment in gb.assignments:
-            for submission in assignment.submissions:
-                found[(submission.student.id, assignment.name)] = {
-                    grade.name: (grade.auto_score, grade.manual_score,
-                                 grade.needs_manual_grade)
-                    for notebook in submission.notebooks for grade in notebook.grades}
-    return found
-
-
-def export_grades(course: Path, to: Path | None = None) -> Path:
-    """nbgrader's CSV export of the whole gradebook."""
-    from nbgrader.plugins.export import CsvExportPlugin
-
-    api = load_api(course)
-    to = to or course / EXPORTS / "grades.csv"
-    to.parent.mkdir(parents=True, exist_ok=True)
-    plugin = CsvExportPlugin(parent=api)
-    plugin.to = str(to)
-    with gradebook(api) as gb:
-        plugin.export(gb)
-    return to
-
-
 def describe(result: BatchResult) -> str:
     lines = []
     ok = sum(o["success"] for o in result.graded)
@@ -406,12 +376,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nothing to grade: no submissions in {course / 'submitted'}"
               + (f" for {', '.join(args.assignments)}" if args.assignments else ""))
         return 0
-    from . import summary
+    from . import report_html, summary
 
     csv_path = export_grades(course, args.csv)
     report = summary.collect(course, args.assignments or None)
     print(summary.terminal_tables(report), flush=True)
-    report_path = summary.write_html(report, args.report or course / EXPORTS / "report.html")
+    report_path = report_html.write_html(report, args.report or course / EXPORTS / "report.html")
     print(f"grades:  {csv_path}")
     print(f"report:  {report_path}")
     return 0

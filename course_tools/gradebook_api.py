@@ -97,6 +97,37 @@ def add_assignments(api, assignments: list[str]) -> list[str]:
     return problems
 
 
+def all_grades(course: Path, db_url: str | None = None) -> dict[tuple[str, str], dict[str, tuple]]:
+    """Every grade in a course's gradebook (its SQLite one unless ``db_url``
+    says otherwise), to compare two gradings: (student, assignment) -> cell ->
+    (auto score, manual score, needs manual grade)."""
+    from nbgrader.api import Gradebook
+
+    found = {}
+    with Gradebook(db_url or f"sqlite:///{course / 'gradebook.db'}", "goroutine-leaks") as gb:
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                found[(submission.student.id, assignment.name)] = {
+                    grade.name: (grade.auto_score, grade.manual_score,
+                                 grade.needs_manual_grade)
+                    for notebook in submission.notebooks for grade in notebook.grades}
+    return found
+
+
+def export_grades(course: Path, to: Path | None = None) -> Path:
+    """nbgrader's CSV export of the whole gradebook."""
+    from nbgrader.plugins.export import CsvExportPlugin
+
+    api = load_api(course)
+    to = to or course / EXPORTS / "grades.csv"
+    to.parent.mkdir(parents=True, exist_ok=True)
+    plugin = CsvExportPlugin(parent=api)
+    plugin.to = str(to)
+    with gradebook(api) as gb:
+        plugin.export(gb)
+    return to
+
+
 def main(argv: list[str] | None = None) -> int:
     course = Path.cwd()
     if not (course / "nbgrader_config.py").exists():

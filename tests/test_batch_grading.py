@@ -22,7 +22,8 @@ import psutil
 import pytest
 
 from course_tools import demo_class
-from course_tools.batch import EXPORTS, LEDGER_NAME, all_grades
+from course_tools.batch import EXPORTS, LEDGER_NAME
+from course_tools.gradebook_api import all_grades
 from course_tools.nbgrader_cli import nbgrader, tool_env
 from nbgrader_helpers import failed_cells
 

@@ -16,8 +16,9 @@ from course_tools import demo_class
 from course_tools.gradebook_api import with_busy_timeout
 from course_tools.ledger import Job, Ledger, find_submissions, fingerprint
 from course_tools.nbgrader_log import failure_cause
+from course_tools.report_html import render_html
 from course_tools.summary import (Exercise, Incident, Report, Submission, ledger_incident,
-                                        read_notebook, render_html, terminal_tables)
+                                        read_notebook, terminal_tables)
 from course_tools.supervisor import (ERROR, KILLED, STOPPED, TIMEOUT, Done, Lost,
                                            Supervisor)
 from supervised_jobs import fake_grading

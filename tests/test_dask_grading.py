@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from course_tools import demo_class
-from course_tools.batch import all_grades
+from course_tools.gradebook_api import all_grades
 from course_tools.dask_local import LocalCluster
 from course_tools.nbgrader_cli import nbgrader, tool_env
 from postgres_server import postgres_server
