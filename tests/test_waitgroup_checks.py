@@ -18,6 +18,7 @@ from autograder import CheckFailed, check
 from autograder.exercises import race_probe
 from autograder.exercises.waitgroup import random_sequence, replay
 from nbgrader_helpers import reference_answers
+from overload import needs_pressure_figures, overloaded
 
 LESSON = "03_waitgroup"
 CHECKS = {"test_waitgroup": "waitgroup", "test_run_with_waitgroup": "run_with_waitgroup"}
@@ -210,3 +211,68 @@ def test_the_hidden_sequences_go_below_zero():
     import random
     rng = random.Random(2024)
     assert all(_goes_negative(random_sequence(rng, 40)) for _ in range(6))
+
+
+# --- the stepped race test: the same verdict every run, whatever the load ------------------
+
+STEPPED_ONLY = {"threads": 2, "rounds": 1, "trials": 0}  # no hammering after the steps
+STEPPED_LOSSES = [("no lock around the counter", "in add(): self._count += delta"),
+                  ("counter read outside the lock",
+                   "in add(): count = self._count + delta")]
+
+
+def stepped_verdicts(source: str, runs: int) -> set[str]:
+    from autograder.exercises.waitgroup_race import no_lost_updates
+    WaitGroup, verdicts = load(source)["WaitGroup"], set()
+    for _ in range(runs):
+        try:
+            no_lost_updates(WaitGroup, **STEPPED_ONLY)
+            verdicts.add("passed")
+        except CheckFailed as failure:
+            verdicts.add(str(failure))
+    return verdicts
+
+
+@pytest.mark.parametrize("mistake, line", STEPPED_LOSSES)
+def test_the_stepped_race_test_names_the_line_of_a_lost_update_at_every_run(mistake, line):
+    verdicts = stepped_verdicts(WRONG[mistake][1], runs=3)
+    assert len(verdicts) == 1, verdicts
+    verdict = verdicts.pop()
+    assert line in verdict and "update was lost" in verdict, verdict
+
+
+@pytest.mark.parametrize("answer", [GOOD_WAITGROUP, WAITGROUP_IMPORTS],
+                         ids=["the course's", "modules imported under other names"])
+def test_the_stepped_race_test_passes_a_right_waitgroup(answer):
+    assert stepped_verdicts(answer, runs=2) == {"passed"}
+
+
+@pytest.mark.slow  # it loads every core for a while
+@needs_pressure_figures
+def test_on_an_overloaded_machine_the_stepped_race_test_gives_the_same_verdicts():
+    """Hammering alone missed a lock-less add(1) in 24 of 40 trials of 8 x 1000
+    beside six busy processes on 2 cores; stepping does not depend on the
+    scheduler to switch inside the update."""
+    with overloaded(seconds=40):
+        for mistake, line in STEPPED_LOSSES:
+            verdicts = stepped_verdicts(WRONG[mistake][1], runs=3)
+            assert len(verdicts) == 1 and line in verdicts.pop(), mistake
+        assert stepped_verdicts(GOOD_WAITGROUP, runs=2) == {"passed"}
+
+
+NO_LOCK = WRONG["no lock around the counter"][1]
+STEPPING_REBOUND = NO_LOCK.replace("class WaitGroup:\n", """class WaitGroup:
+    # In the race test's child (race_child.py runs as __main__): no stepping.
+    _m = __import__("sys").modules["__main__"]
+    for _name in ("stepped", "_one_step", "_pausing_tracer"):
+        if hasattr(_m, _name):
+            setattr(_m, _name, lambda *args, **kwargs: (None, False))
+    del _m, _name
+
+""")
+
+
+def test_stepping_rebound_by_the_class_body_still_steps():
+    assert STEPPING_REBOUND != NO_LOCK
+    verdicts = stepped_verdicts(STEPPING_REBOUND, runs=2)
+    assert len(verdicts) == 1 and "in add(): self._count += delta" in verdicts.pop()

@@ -13,6 +13,9 @@ from .limits import AT_ONCE
 from .race_probe import Unavailable, race_request, run_probe
 
 RACE_STARTUP = 5.0  # the race test's child process: its start-up, on a busy machine
+# The stepped pairs: about 70 steps each for a right WaitGroup, 0.3 s on an
+# idle machine; this allows for a loaded one.
+STEPPED_BUDGET = 10.0
 
 
 def _told(threads: int, rounds: int) -> str:
@@ -20,6 +23,8 @@ def _told(threads: int, rounds: int) -> str:
             "wg.done() as many times")
 
 
+STEPPED_TOLD = ("one thread's wg.add(1) or wg.done() was stopped before each of its steps in "
+                "turn while another thread's call ran")
 LOST_UPDATE = ("Two threads read the same counter value and both wrote back their own "
                "result, so one update was lost. Read, check and write the counter while "
                "holding the Condition's lock, all in one `with` block.")
@@ -45,7 +50,7 @@ def _counter_seen(counter: Any) -> str:
 def race_verdict(report: dict[str, Any], WaitGroup: type, threads: int, rounds: int,
                   budget: float) -> str | None:
     """The learner's message for what the race test's child reported; None if passed."""
-    told = _told(threads, rounds)
+    told = STEPPED_TOLD if report.get("phase") == "stepped" else _told(threads, rounds)
     outcome = report.get("outcome")
     if outcome == "passed":
         return None
@@ -53,6 +58,10 @@ def race_verdict(report: dict[str, Any], WaitGroup: type, threads: int, rounds: 
     if outcome == "lost":
         return (f"{told}; afterwards the counter should be 0, but wg.wait(timeout=0) "
                 f"returned {report.get('got')}{seen}. {LOST_UPDATE}")
+    if outcome == "lost_stepped":
+        return (f"{str(report.get('told'))[:300]}: the first was stopped just before "
+                f"{_where(report.get('paused_at') or [])}; the second ran meanwhile, then the "
+                f"first went on, and afterwards the counter was wrong{seen}. {LOST_UPDATE}")
     if outcome == "released_early":
         return (f"{told}, all but the last done(); then threads that called wg.wait() "
                 f"returned before that last done(){seen}. {LOST_UPDATE}")
@@ -108,9 +117,14 @@ def left_behind(WaitGroup: type, names: list[str]) -> str:
             "along: make it part of the class (a method, or an attribute set in __init__).")
 
 
-def no_lost_updates(WaitGroup: type, threads: int, rounds: int, trials: int) -> None:
-    """Hammer the class in a child process; see ``race_probe``. Nothing of it
-    (threads, trace function, switch interval) is left in this process."""
+def no_lost_updates(WaitGroup: type, threads: int, rounds: int, trials: int,
+                    stepped: bool = True) -> None:
+    """In a child process (see ``race_probe``): with ``stepped``, each pair of
+    calls that can lose an update, the first stopped before each of its
+    bytecodes in turn while the second runs (``race_child.stepped``: it finds
+    a read-modify-write every time, whatever the load); then ``trials`` of
+    ``threads`` threads hammering the class. Nothing of it (threads, trace
+    function, switch interval) is left in this process."""
     try:
         request = race_request(WaitGroup)
     except Unavailable as missing:
@@ -121,7 +135,7 @@ def no_lost_updates(WaitGroup: type, threads: int, rounds: int, trials: int) -> 
             f"the source of its class statement, but {missing}. Define the whole class in "
             "one `class WaitGroup:` statement in a code cell, and run that cell.") from None
     request.update(threads=threads, rounds=rounds, trials=trials, deadline=CALL_DEADLINE,
-                   at_once=AT_ONCE)
-    budget = RACE_STARTUP + trials * (CALL_DEADLINE + AT_ONCE + 1.0)
+                   at_once=AT_ONCE, stepped=stepped)
+    budget = RACE_STARTUP + STEPPED_BUDGET * stepped + trials * (CALL_DEADLINE + AT_ONCE + 1.0)
     verdict = race_verdict(run_probe(request, budget), WaitGroup, threads, rounds, budget)
     expect(verdict is None, verdict or "")
