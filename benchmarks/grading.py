@@ -141,7 +141,7 @@ def bench_worst_case(sizes: Sizes, course: Course) -> dict:
 
 def gradebook_grades(course: Path) -> dict[str, dict]:
     """student/assignment -> cell -> (auto, manual, needs manual grade)."""
-    from course_tools.batch import all_grades
+    from course_tools.gradebook_api import all_grades
     return {f"{student}/{assignment}": {cell: list(scores) for cell, scores in cells.items()}
             for (student, assignment), cells in all_grades(course).items()}
 

@@ -177,9 +177,8 @@ _PROMPTS_JS = f"""() => [...document.querySelectorAll('{_PANEL} .jp-Notebook .jp
     .map(cell => cell.classList.contains('jp-CodeCell')
         ? cell.querySelector('.jp-InputPrompt').textContent.trim() : null)"""
 _MONITOR_JS = f"""() => Object.fromEntries([...document.querySelectorAll(
-    '{_PANEL} .widget-text')].map(box => [
-        box.querySelector('label').textContent.trim(),
-        Number(box.querySelector('input').value)]))"""
+    '{_PANEL} .thread-counts [data-count]')].map(number => [
+        number.dataset.count, number.textContent === "–" ? -1 : Number(number.textContent)]))"""
 
 
 @dataclass
@@ -322,6 +321,13 @@ class LabPage:
         return self.cell(index).locator(".jp-OutputArea img").evaluate_all(
             "imgs => imgs.map(i => ({width: i.naturalWidth, height: i.naturalHeight,"
             " shown: i.getBoundingClientRect().width}))")
+
+    def monitor_history(self) -> list[int]:
+        """The counts the monitor's line is drawn from, oldest first."""
+        counts = self.page.evaluate(
+            f"""() => document.querySelector('{_PANEL} svg.thread-history')
+                       ?.getAttribute('data-counts') ?? ''""")
+        return [int(c) for c in counts.split()]
 
     def monitor_values(self) -> dict[str, int]:
         """The live thread monitor's counts as shown: {"Python threads": 12, ...}."""

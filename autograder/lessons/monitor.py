@@ -41,14 +41,16 @@ class ThreadMonitor:
 
         self.refresh = refresh
         self.baseline = census_counts()["python"] or 0
-        wide = {"description_width": "initial"}  # labels in full, not cut off
-        self.python = widgets.IntText(description="Python threads", disabled=True, style=wide)
-        self.os = widgets.IntText(description="OS threads", disabled=True, style=wide)
-        self.extra = widgets.IntText(description="since opened", disabled=True, style=wide)
+        # The numbers are HTML, not disabled IntText boxes: nothing a learner
+        # can type into, and nothing the page sends back. An IntText's value
+        # can stop updating on the page when the front end waits for the
+        # kernel's echo of a change of its own (seen with JupyterLab's comms
+        # over kernel subshells), while HTML beside it went on updating.
+        self.counts: dict[str, int] = {}
+        self.numbers = widgets.HTML()
         self.names = widgets.HTML()
         self.line = widgets.HTML()
-        self.widget = widgets.VBox([widgets.HBox([self.python, self.os, self.extra]),
-                                    self.line, self.names])
+        self.widget = widgets.VBox([self.numbers, self.line, self.names])
         self.history: deque[int] = deque(maxlen=round(HISTORY_SECONDS / refresh))
         self._stop = threading.Event()
         self.update()
@@ -60,10 +62,12 @@ class ThreadMonitor:
 
     def update(self) -> None:
         counts = census_counts()
-        self.python.value = counts["python"] or 0
-        self.os.value = counts["os"] if counts["os"] is not None else -1
-        self.extra.value = self.python.value - self.baseline
-        self.history.append(self.python.value)
+        python = counts["python"] or 0
+        self.counts = {"Python threads": python,
+                       "OS threads": counts["os"] if counts["os"] is not None else -1,
+                       "since opened": python - self.baseline}
+        self.numbers.value = numbers_html(self.counts)
+        self.history.append(python)
         self.line.value = sparkline_svg(list(self.history), self.history.maxlen)
         names = sorted(t.name for t in threading.enumerate() if not census.is_own(t))
         self.names.value = ("<small>" + ", ".join(html.escape(n) for n in names)
@@ -87,6 +91,17 @@ class ThreadMonitor:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
+def numbers_html(counts: dict[str, int]) -> str:
+    """The counts side by side, each a large number over its name (-1: not known
+    here, shown as a dash)."""
+    cells = "".join(
+        f'<span style="display:inline-block;margin-right:2em;text-align:center">'
+        f'<b data-count="{html.escape(name)}" style="font-size:1.6em">'
+        f'{value if value >= 0 or name == "since opened" else "–"}</b><br>'
+        f'<small>{html.escape(name)}</small></span>' for name, value in counts.items())
+    return f'<div class="thread-counts">{cells}</div>'
+
+
 def sparkline_svg(counts: list[int], slots: int, width: int = 480, height: int = 64) -> str:
     """An inline SVG line of ``counts`` (the newest at the right edge, ``slots``
     samples across), scaled from 0 to the highest count, which is labelled."""
@@ -97,7 +112,8 @@ def sparkline_svg(counts: list[int], slots: int, width: int = 480, height: int =
                       for i, c in enumerate(counts))
     return (f'<svg class="thread-history" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" role="img" '
-            f'aria-label="Python threads over the last {HISTORY_SECONDS} s">'
+            f'aria-label="Python threads over the last {HISTORY_SECONDS} s" '
+            f'data-counts="{" ".join(map(str, counts))}">'
             f'<rect width="{width}" height="{height}" fill="none" stroke="#ccc"/>'
             f'<text x="4" y="11" font-size="10" fill="#666">max {top} threads; '
             f'last {HISTORY_SECONDS} s</text>'
