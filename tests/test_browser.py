@@ -157,12 +157,9 @@ def test_notebook_runs_in_jupyterlab_and_shows_its_feedback(page, lesson):
     assert (monitor_cell is None) == (demo_threads is None), (
         "a notebook with a live monitor needs its demo's thread count in MONITOR_DEMOS")
     shots = {}
-    counts = []
 
     def watch():  # called while the cells run
         values = page.monitor_values()
-        if values:
-            counts.append(values["Python threads"])
         if demo_threads and values and "up" not in shots and \
                 values["since opened"] >= demo_threads:
             page.scroll_to(monitor_cell)

@@ -440,7 +440,9 @@ def _one_step(WaitGroup: type, pair: tuple[str, str, int], step: int, files: fro
         if thread.is_alive():
             return {"outcome": "stuck", "threads": 1, "phase": "stepped",
                     "stack": _stack_of_frame(sys._current_frames().get(thread.ident))}, reached
-    for which, error in errors.items():
+    if errors:  # the first call's error, if both raised
+        which = "first" if "first" in errors else "second"
+        error = errors[which]
         return {"outcome": "error", "threads": 1, "phase": "stepped",
                 **_error(error, call=first if which == "first" else second)}, reached
     expected = before + DELTAS[first] + DELTAS[second]
