@@ -7,6 +7,8 @@ import pytest
 from answers.waitgroup_right import RUN_WITH_BLOCK, WAITGROUP_IMPORTS
 from answers.waitgroup_wrong import GOOD_WAITGROUP, GOOD_RUN, NO_LOCK, RUN_NO_WAIT, WRONG
 from autograder.grading.judge import JUDGES
+from autograder.grading.judge import waitgroup as judge_waitgroup
+from autograder.grading.judge.registry import fresh_rng
 from nbgrader_helpers import reference_answers
 from judge_helpers import FAKE_CHECK, judged, rejected
 
@@ -163,7 +165,19 @@ class WaitGroup:
 """
 
 
-def test_the_judge_sees_lost_done_calls_from_outside(tmp_path):
+def test_the_stepped_pairs_find_the_lost_done_and_name_its_line(tmp_path):
+    rejected(judge_says(DONES_LOST, "waitgroup", tmp_path),
+             "wg.done() in one thread and wg.done() in another",
+             "line 21 in done()", "some of the done() calls were lost")
+
+
+def test_the_judge_sees_lost_done_calls_from_outside(tmp_path, monkeypatch):
+    # The judge steps the pairs first, which finds this in the child (above);
+    # here the hammering alone, so that the judge's own view of the held ends
+    # in /proc is what rejects it.
+    def hammering_only(subject, hidden):
+        judge_waitgroup._race(subject, fresh_rng(), rounds=1000, trials=3)
+    monkeypatch.setitem(JUDGES, "waitgroup", hammering_only)
     rejected(judge_says(DONES_LOST, "waitgroup", tmp_path),
              "after the last done(), threads in wg.wait() were still waiting")
 

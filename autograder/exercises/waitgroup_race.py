@@ -18,6 +18,11 @@ RACE_STARTUP = 5.0  # the race test's child process: its start-up, on a busy mac
 STEPPED_BUDGET = 10.0
 
 
+def race_budget(trials: int, stepped: bool) -> float:
+    """Seconds the race test's child may take, start-up to report."""
+    return RACE_STARTUP + STEPPED_BUDGET * stepped + trials * (CALL_DEADLINE + AT_ONCE + 1.0)
+
+
 def _told(threads: int, rounds: int) -> str:
     return (f"{threads} threads each called wg.add(1) {rounds} times, all at once, then "
             "wg.done() as many times")
@@ -136,6 +141,6 @@ def no_lost_updates(WaitGroup: type, threads: int, rounds: int, trials: int,
             "one `class WaitGroup:` statement in a code cell, and run that cell.") from None
     request.update(threads=threads, rounds=rounds, trials=trials, deadline=CALL_DEADLINE,
                    at_once=AT_ONCE, stepped=stepped)
-    budget = RACE_STARTUP + STEPPED_BUDGET * stepped + trials * (CALL_DEADLINE + AT_ONCE + 1.0)
+    budget = race_budget(trials, stepped)
     verdict = race_verdict(run_probe(request, budget), WaitGroup, threads, rounds, budget)
     expect(verdict is None, verdict or "")

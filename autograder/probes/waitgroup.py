@@ -21,7 +21,7 @@ from ..exercises.race_probe import Unavailable, race_request, run_held_probe
 from ..exercises.limits import AT_ONCE, EXIT_DEADLINE
 from ..exercises.run_with_waitgroup import FINISHING, observed_waitgroup
 from ..exercises.waitgroup import WAITER_TIMEOUT, wait_until_waiting
-from ..exercises.waitgroup_race import RACE_STARTUP
+from ..exercises.waitgroup_race import race_budget
 from ..sockets import Peer
 from ..sockets.peer import LOOPBACK
 from ..threads import DeadlineExceeded, call_with_deadline
@@ -165,10 +165,10 @@ def _release(wg: Any, workers: list[Worker], counter: int) -> None:
 
 @probe("waitgroup_race")
 def race_case(namespace: dict, threads: int, rounds: int, trials: int,
-              seed: int) -> Iterator[dict]:
+              seed: int, stepped: bool = False) -> Iterator[dict]:
     """The race trials, in a child process (``race_probe``), on the judge's
-    parameters and seed: each trial's held end as a step, then the child's
-    report, as it gave it."""
+    parameters and seed: the stepped pairs first if asked, then each trial's
+    held end as a step, then the child's report, as it gave it."""
     WaitGroup, problem = _waitgroup(namespace)
     if problem:
         return problem
@@ -177,9 +177,10 @@ def race_case(namespace: dict, threads: int, rounds: int, trials: int,
     except Unavailable as missing:
         return {"outcome": "unavailable", "message": str(missing),
                 "names": [str(n) for n in missing.names]}
+    stepped = stepped is True
     request.update(threads=threads, rounds=rounds, trials=trials, seed=seed,
-                   deadline=CALL_DEADLINE, at_once=AT_ONCE)
-    budget = RACE_STARTUP + trials * (CALL_DEADLINE + AT_ONCE + 1.0)
+                   deadline=CALL_DEADLINE, at_once=AT_ONCE, stepped=stepped)
+    budget = race_budget(trials, stepped)
     report = yield from run_held_probe(request, budget)
     return {"report": plain_report(report), "budget": budget}
 
