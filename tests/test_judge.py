@@ -70,8 +70,27 @@ def test_a_wrong_consumer_that_passed_in_the_kernel_is_not_confirmed(tmp_path, a
     assert [i["kind"] for i in found] == ["recheck"]
 
 
+# The probe's consumers linger after their work, so that an answer that does
+# not wait for them is seen returning while they run; a consumer that the
+# answer's thread is joining with no timeout ends its linger at once. Right
+# answers that wait another way are confirmed too (they wait out the linger);
+# waiting with a timeout shorter than the linger, or in a thread other than
+# the answer's, is not waiting.
+@pytest.mark.parametrize("answer", [
+    RIGHT_SESSION.replace("thread.join()", "thread.join(timeout=None)"),
+    RIGHT_SESSION.replace("thread.join()", "while thread.is_alive(): time.sleep(0.01)")
+    .replace("import queue", "import queue, time"),
+], ids=["join(timeout=None)", "polls is_alive()"])
+def test_a_session_that_waits_its_own_way_is_confirmed(tmp_path, answer):
+    errors, _ = judged(answer, 'check("run_session", hidden=True)', tmp_path)
+    assert errors == []
+
+
 @pytest.mark.parametrize("answer,words", [
     (RIGHT_SESSION.replace("thread.join()", "pass"), "still ran"),
+    (RIGHT_SESSION.replace("thread.join()", "thread.join(0.05)"), "still ran"),
+    (RIGHT_SESSION.replace("thread.join()", "threading.Thread(target=thread.join).start()"),
+     "still ran"),
     ("import threading\ndef run_session(words):\n    n, c = 0, []\n    for w in words:\n"
      "        n = 0 if w == 'exit' else n + 1\n"
      "        c += [] if w == 'exit' else [threading.active_count() + n]\n    return c\n",
