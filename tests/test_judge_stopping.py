@@ -54,6 +54,26 @@ def test_a_faked_check_earns_nothing(tmp_path, mistake):
     rejected(judge_says(FAKE_CHECK + source, exercise, tmp_path), f"{exercise}: ")
 
 
+# A thread the call is joining, for longer than its linger, ends its linger at
+# once (grading time). Only Python's own join() counts, as it is called: one
+# that does not wait (here a Thread subclass's; a replaced Thread.join is put
+# back before the judge's probes run) leaves the worker lingering, and caught.
+HOLLOW_JOIN = WRONG["cancelling without waiting"][1].replace(
+    "        cancelled.set()\n", "        cancelled.set()\n        worker.join(timeout)\n"
+).replace("threading.Thread(target=run)", "Hollow(target=run)").replace(
+    "def call_with_timeout", "class Hollow(threading.Thread):\n"
+    "    def join(self, timeout=None):\n        threading.Thread.join(self, 0)\n\n\n"
+    "def call_with_timeout")
+
+
+def test_a_join_that_does_not_wait_does_not_cut_the_linger(tmp_path):
+    assert "Hollow(target=run)" in HOLLOW_JOIN and "worker.join(timeout)\n        raise" \
+        in HOLLOW_JOIN
+    errors = judge_says(HOLLOW_JOIN, "call_with_timeout", tmp_path)
+    rejected(errors, "call_with_timeout: ")
+    assert "still" in errors[0].evalue, errors[0].evalue
+
+
 PATCHES = """
 import sys
 for name, module in list(sys.modules.items()):
