@@ -7,6 +7,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 
 from autograder.grading.execute import ResilientExecute
 from autograder.grading.feedback import HideHiddenTests
+from autograder.grading.late import ShareOffPerDayLate
 from autograder.grading.sanitize import DropMetadataWithoutGradeId, DropUnknownGradeIds
 from autograder.grading.verify import VerifyOutsideKernel
 
@@ -40,3 +41,19 @@ c.OverwriteCells.add_missing_cells = True
 
 # Feedback shows verdicts, not the hidden tests' code or assertion lines.
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# Late work: a tenth of what a notebook earned off per day (begun) past the
+# assignment's due date (nbgrader db assignment add ID --duedate=...), never
+# below zero; no due date, no penalty (autograder/grading/late.py).
+c.AssignLatePenalties.plugin_class = ShareOffPerDayLate
+c.ShareOffPerDayLate.share_per_day = 0.1
+
+# Submissions downloaded from a learning-management system, as one zip in
+# downloaded/<assignment>/archive/ (nbgrader zip_collect <assignment>, then
+# make grade). Files named as Canvas names them: the student's login, LATE if
+# it was, the LMS's user and submission numbers, then the file's own name
+# (with -1, -2 for a re-upload): lovelaceada_LATE_1032_88121_01_leaky_consumer-1.ipynb.
+# The login must be the student's id in the gradebook. Another LMS: change this.
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/(?P<student_id>[^/_]+)(?:_LATE)?_\d+_\d+_(?P<file_id>\d\d_[a-z_]+?)(?:-\d+)?\.ipynb$")
+c.ZipCollectApp.strict = True  # a notebook the assignment does not have is skipped, and said
