@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import sys
 import time
@@ -55,68 +54,12 @@ from pathlib import Path
 from . import supervisor
 from .class_lock import only_batch
 from .grading_worker import grade_one, init_worker
-from .gradebook_api import (EXPORTS, LEDGER_NAME, add_assignments, export_grades, gradebook,
-                           load_api)
+from .gradebook_api import (EXPORTS, LEDGER_NAME, export_grades, grade_zero, in_gradebook,
+                           load_api, prepare_gradebook)
 from .ledger import Job, Ledger, find_submissions, fingerprint, ledger_entry
 
 WORKER_LOG = "batch-workers.log"  # what the workers and their kernels wrote to stderr
 NO_SANDBOX = "AUTOGRADER_UNSAFE_NO_SANDBOX"  # set: kernels run without the sandbox
-
-
-# --------------------------------------------------------------------------
-# Before the workers start
-
-
-def prepare(api, jobs: list[Job]) -> list[str]:
-    """Create the gradebook, course, assignments and students up front.
-
-    Workers then only update rows that exist, so they never race to create
-    tables or the same row (``add_assignments``: the committed student
-    notebooks are left alone). Returns the messages of anything that could
-    not be prepared.
-    """
-    from nbgrader.api import MissingEntry
-
-    problems = add_assignments(api, [job.assignment for job in jobs])
-    with gradebook(api) as gb:
-        for student in sorted({job.student for job in jobs}):
-            try:
-                gb.find_student(student)
-            except MissingEntry:
-                gb.add_student(student)
-    return problems
-
-
-def in_gradebook(api, job: Job) -> bool:
-    from nbgrader.api import MissingEntry
-    with gradebook(api) as gb:
-        try:
-            gb.find_submission(job.assignment, job.student)
-        except MissingEntry:
-            return False
-    return True
-
-
-def grade_zero(api, job: Job) -> None:
-    """Record a submission whose grading was lost as graded, every test zero.
-
-    nbgrader never finished it, so nothing else would put its grades in the
-    gradebook (and grades.csv). Each grade gets nbgrader's own treatment of
-    an automatic zero: a manual score already given still counts and is
-    flagged for review. Its autograded and feedback folders, half-written or
-    from an earlier grading, are removed, as nbgrader removes a failed one.
-    """
-    with gradebook(api) as gb:
-        submission = gb.update_or_create_submission(job.assignment, job.student)
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                grade.auto_score = 0.0
-                grade.needs_manual_grade = grade.manual_score is not None
-        gb.db.commit()
-    coursedir = api.coursedir
-    for folder in (coursedir.autograded_directory, coursedir.feedback_directory):
-        shutil.rmtree(coursedir.format_path(folder, job.student, job.assignment),
-                      ignore_errors=True)
 
 
 # --------------------------------------------------------------------------
@@ -181,7 +124,7 @@ def _run_batch(course, api, assignments, workers, fresh, feedback, progress, sto
     jobs = find_submissions(course, assignments)
     ledger = Ledger(course / EXPORTS / LEDGER_NAME)
     result = BatchResult(course, jobs, workers=workers)
-    problems = prepare(api, jobs)
+    problems = prepare_gradebook(api, jobs)
     if problems:
         raise SystemExit("cannot grade:\n" + "\n".join(problems))
 

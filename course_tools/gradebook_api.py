@@ -10,11 +10,16 @@ gradebook, which ``nbgrader autograde`` needs before it grades anything:
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .nbgrader_cli import tool_env
+
+if TYPE_CHECKING:
+    from .ledger import Job
 
 EXPORTS = "exports"
 LEDGER_NAME = "batch-ledger.json"
@@ -112,6 +117,58 @@ def all_grades(course: Path, db_url: str | None = None) -> dict[tuple[str, str],
                                  grade.needs_manual_grade)
                     for notebook in submission.notebooks for grade in notebook.grades}
     return found
+
+
+def prepare_gradebook(api, jobs: list[Job]) -> list[str]:
+    """Create the gradebook, course, assignments and students up front.
+
+    Workers then only update rows that exist, so they never race to create
+    tables or the same row (``add_assignments``: the committed student
+    notebooks are left alone). Returns the messages of anything that could
+    not be prepared.
+    """
+    from nbgrader.api import MissingEntry
+
+    problems = add_assignments(api, [job.assignment for job in jobs])
+    with gradebook(api) as gb:
+        for student in sorted({job.student for job in jobs}):
+            try:
+                gb.find_student(student)
+            except MissingEntry:
+                gb.add_student(student)
+    return problems
+
+
+def in_gradebook(api, job: Job) -> bool:
+    from nbgrader.api import MissingEntry
+    with gradebook(api) as gb:
+        try:
+            gb.find_submission(job.assignment, job.student)
+        except MissingEntry:
+            return False
+    return True
+
+
+def grade_zero(api, job: Job) -> None:
+    """Record a submission whose grading was lost as graded, every test zero.
+
+    nbgrader never finished it, so nothing else would put its grades in the
+    gradebook (and grades.csv). Each grade gets nbgrader's own treatment of
+    an automatic zero: a manual score already given still counts and is
+    flagged for review. Its autograded and feedback folders, half-written or
+    from an earlier grading, are removed, as nbgrader removes a failed one.
+    """
+    with gradebook(api) as gb:
+        submission = gb.update_or_create_submission(job.assignment, job.student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0.0
+                grade.needs_manual_grade = grade.manual_score is not None
+        gb.db.commit()
+    coursedir = api.coursedir
+    for folder in (coursedir.autograded_directory, coursedir.feedback_directory):
+        shutil.rmtree(coursedir.format_path(folder, job.student, job.assignment),
+                      ignore_errors=True)
 
 
 def export_grades(course: Path, to: Path | None = None) -> Path:
