@@ -17,6 +17,7 @@ import psutil
 
 from .nbgrader_cli import tool_env
 from .net import free_port
+from .process_tree import alive, descendants
 
 DASK = str(Path(sys.executable).with_name("dask"))
 
@@ -92,20 +93,6 @@ class LocalCluster:
     def lingering(self) -> list[str]:
         """Processes the cluster started that are still alive after ``close``."""
         return [" ".join(_cmdline(p)[:4]) for p in self.seen.values() if alive(p)]
-
-
-def descendants(pid: int) -> list[psutil.Process]:
-    try:
-        return [p for p in psutil.Process(pid).children(recursive=True) if alive(p)]
-    except psutil.NoSuchProcess:
-        return []
-
-
-def alive(process: psutil.Process) -> bool:
-    try:
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 def _cmdline(process: psutil.Process) -> list[str]:

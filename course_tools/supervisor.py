@@ -36,6 +36,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 import psutil
 
+from .process_tree import is_stopped, kill_tree, note_descendants
+
 KILLED = "grader killed"
 STOPPED = "grader stopped"
 TIMEOUT = "job timeout"
@@ -265,7 +267,7 @@ class Supervisor:
 
 
 # --------------------------------------------------------------------------
-# Processes
+# Why a worker ended
 
 
 def died_detail(exitcode: int | None, times: int) -> str:
@@ -279,63 +281,3 @@ def died_detail(exitcode: int | None, times: int) -> str:
         how = f"exited (code {exitcode})"
     again = f", {times} times, each time on a fresh worker" if times > 1 else ""
     return f"its grading process {how} while running it{again}"
-
-
-def is_stopped(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_STOPPED
-    except psutil.Error:
-        return False
-
-
-def note_descendants(pid: int, seen: dict[int, psutil.Process]) -> None:
-    """Remember every process below ``pid``: once it dies they are orphans
-    that nothing else would find (a kernel runs in a session of its own)."""
-    try:
-        for child in psutil.Process(pid).children(recursive=True):
-            seen.setdefault(child.pid, child)
-    except psutil.Error:
-        pass
-
-
-def kill_tree(process: multiprocessing.Process, descendants: Iterable[psutil.Process]) -> None:
-    """SIGKILL a worker's process group and every descendant seen (and their
-    groups), then reap the worker. psutil checks each process is still the
-    one seen, so a reused pid is left alone."""
-    pid = process.pid
-    found = list(descendants)
-    if pid is not None and process.is_alive():
-        try:
-            found.extend(psutil.Process(pid).children(recursive=True))
-        except psutil.Error:
-            pass
-        _kill_group(pid)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-    for child in found:
-        try:
-            if child.is_running():
-                _kill_group(child.pid)
-                child.kill()
-        except psutil.Error:
-            pass
-    process.join(5)
-    psutil.wait_procs([c for c in found if _alive(c)], timeout=5)
-
-
-def _kill_group(pid: int) -> None:
-    """SIGKILL the process group ``pid`` leads, if it leads one."""
-    try:
-        if os.getpgid(pid) == pid:
-            os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
-
-
-def _alive(process: psutil.Process) -> bool:
-    try:
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
