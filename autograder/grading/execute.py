@@ -22,7 +22,6 @@ import os
 import queue
 import shutil
 import subprocess
-import tempfile
 import time
 import weakref
 
@@ -34,7 +33,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer, List, Unicode
 
 from ..exercises import limits
-from . import incidents, sandbox
+from . import incidents, kernel_folder, sandbox
 from .cells import error_output, grade_id
 from .watchdog import Watchdog
 
@@ -77,7 +76,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             # The kernel's sockets live in a folder it may write, inside one only
             # the grader can enter (0700): whatever the kernel puts there, a
             # set-uid file say, no other user of the machine can reach.
-            self._outer = tempfile.mkdtemp(prefix="autograder-kernel-")
+            self._outer = kernel_folder.make()
             # Removed at shutdown, or else when this manager goes or the grader exits.
             self._remove_folder = weakref.finalize(self, shutil.rmtree, self._outer,
                                                    ignore_errors=True)
