@@ -72,7 +72,7 @@ def test_a_wrong_consumer_that_passed_in_the_kernel_is_not_confirmed(tmp_path, a
 
 # The probe's consumers linger after their work, so that an answer that does
 # not wait for them is seen returning while they run; a consumer that the
-# answer's thread is joining with no timeout ends its linger at once. Right
+# answer's thread is joining for longer than that ends it at once. Right
 # answers that wait another way are confirmed too (they wait out the linger);
 # waiting with a timeout shorter than the linger, or in a thread other than
 # the answer's, is not waiting.

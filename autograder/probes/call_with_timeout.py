@@ -12,7 +12,6 @@ than the linger would last, ends at once: its caller waits either way.)
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from ..threads import DeadlineExceeded, call_with_deadline
 from ..threads.census import real_is_alive, real_join
 from ..threads.stand_ins import stand_in
 from .held import HOLD, Held
+from .joins import Joins
 from .registry import error_text, plain, probe
 
 _native_id = threading.get_native_id  # bound before any learner code runs
@@ -41,52 +41,26 @@ def budget(work: str, timeout: float) -> float:
     return check + LINGER + 1.0
 
 
-class _Started:
+class _Started(Joins):
     """Threads started by the calls' own threads, or by threads they started:
     each lingers ``LINGER`` after its last line, unless one of those threads
-    is already joining it for longer than the linger would last (that caller
-    waits either way: the rest of the linger would only cost grading time)."""
-
-    def __init__(self) -> None:
-        self.idents: set[int] = set()
-        self.joins: dict[int, list[float]] = {}  # id(thread) -> when each join gives up
-
-    def watch_this_thread(self) -> None:
-        self.idents.add(threading.get_ident())
+    is already joining it for longer than that (``Joins``)."""
 
     @contextmanager
     def hooked(self) -> Iterator[None]:
-        start, join = vars(threading.Thread)["start"], vars(threading.Thread)["join"]
+        start = vars(threading.Thread)["start"]
 
         def lingering_start(thread: threading.Thread) -> None:
             if threading.get_ident() in self.idents:
                 self._linger(thread)
             return start(thread)
 
-        def recorded_join(thread: threading.Thread, timeout: float | None = None) -> None:
-            # Only Python's own join is known to wait: one that the learner's code
-            # put in its place runs as it is, and ends no linger.
-            if join is not real_join or threading.get_ident() not in self.idents:
-                return join(thread, timeout)
-            gives_up = time.monotonic() + (math.inf if timeout is None else max(timeout, 0))
-            waiting = self.joins.setdefault(id(thread), [])
-            waiting.append(gives_up)
-            try:
-                return join(thread, timeout)
-            finally:
-                waiting.remove(gives_up)
-
         threading.Thread.start = lingering_start  # type: ignore[method-assign]
-        threading.Thread.join = recorded_join  # type: ignore[method-assign]
         try:
-            yield
+            with self.recorded():
+                yield
         finally:
             threading.Thread.start = start  # type: ignore[method-assign]
-            threading.Thread.join = join  # type: ignore[method-assign]
-
-    def _awaited(self, thread: threading.Thread, until: float) -> bool:
-        """Whether a join on ``thread`` goes on at least until ``until``."""
-        return any(gives_up >= until for gives_up in list(self.joins.get(id(thread), ())))
 
     def _linger(self, thread: threading.Thread) -> None:
         run = thread.run
@@ -97,9 +71,7 @@ class _Started:
             try:
                 run()
             finally:  # still alive: its last line ran, the thread has not ended
-                end = time.monotonic() + LINGER
-                while (left := end - time.monotonic()) > 0 and not self._awaited(thread, end):
-                    time.sleep(min(left, 0.005))
+                self.linger(thread, LINGER)
         thread.run = lingering_run  # type: ignore[method-assign]
 
 

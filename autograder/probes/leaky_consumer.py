@@ -9,7 +9,6 @@ which threads it must see end.
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 import time
 from typing import Any
@@ -23,11 +22,11 @@ from ..threads import DeadlineExceeded, call_with_deadline
 from ..threads.census import REAL_FUNCTIONS
 from ..threads.stand_ins import stand_in
 from .held import Held, gated
+from .joins import Joins
 from .registry import error_text, plain, probe
 
 _active_count = REAL_FUNCTIONS["threading.active_count"]
 _native_id = threading.get_native_id  # bound before any learner code runs
-_get_ident = threading.get_ident
 # The judge sees a thread's end in /proc a moment after join() returns (the OS
 # thread is torn down after Python is done with it). The probes' stand-ins
 # therefore clean up for longer than the in-kernel check's, so that an answer
@@ -36,36 +35,21 @@ _get_ident = threading.get_ident
 LINGER = 0.3
 
 
-_JOIN = REAL_FUNCTIONS["threading.Thread.join"].__code__
-_current_frames = sys._current_frames
 _current_thread = REAL_FUNCTIONS["threading.current_thread"]
 
 
-def _joined_by(caller: int | None, me: threading.Thread) -> bool:
-    """Whether thread ``caller`` waits in Thread.join() for ``me``, with no
-    timeout: then it cannot return before ``me`` has ended."""
-    frame = _current_frames().get(caller) if caller is not None else None
-    while frame is not None:
-        if frame.f_code is _JOIN:
-            names = frame.f_locals
-            return names.get("self") is me and names.get("timeout") is None
-        frame = frame.f_back
-    return False
-
-
-def _lingering(consumer: Callable, caller: Callable[[], int | None] = lambda: None
-               ) -> Callable:
-    """``consumer``, then LINGER seconds more, but for a consumer that the
-    answer's own thread (``caller()``) is already waiting for in join() without
-    a timeout: lingering is there to catch answers that do not wait, and each
-    "exit" of a right session would otherwise wait it out (most of lesson 01's
-    grading time). Any other way of waiting gets the whole linger."""
+def _lingering(consumer: Callable, joins: Joins | None = None) -> Callable:
+    """``consumer``, then LINGER seconds more, or less when the answer is
+    already joining it for longer than that (``Joins``): each "exit" of a
+    right session would otherwise wait it out (most of lesson 01's grading
+    time)."""
     @stand_in("the check's consumer, cleaning up")
     def lingering(ch: queue.Queue, out: list) -> None:
         consumer(ch, out)
-        me, end = _current_thread(), time.monotonic() + LINGER
-        while (left := end - time.monotonic()) > 0 and not _joined_by(caller(), me):
-            time.sleep(min(left, 0.005))
+        if joins is None:
+            time.sleep(LINGER)
+        else:
+            joins.linger(_current_thread(), LINGER)
     return lingering
 
 
@@ -111,8 +95,8 @@ def session_case(namespace: dict, words: list) -> Iterator[dict]:
     queues: list[queue.Queue] = []
 
     outcome: dict[str, Any] = {}
-    runner: list[int] = []  # the thread the answer runs in
-    lingering = _lingering(reference_consumer, caller=lambda: runner[0] if runner else None)
+    joins = Joins()  # the answer's joins, from the thread it runs in
+    lingering = _lingering(reference_consumer, joins)
 
     @stand_in("the check's consumer")
     def consumer(ch: queue.Queue, out: list) -> None:
@@ -123,12 +107,12 @@ def session_case(namespace: dict, words: list) -> Iterator[dict]:
     deadline = CALL_DEADLINE + LINGER * len(words)  # each "exit" waits for lingering consumers
 
     def call() -> None:
-        with consumer_swapped(answer, consumer):
+        with consumer_swapped(answer, consumer), joins.recorded():
             try:
                 outcome["counts"] = plain(call_with_deadline(
                     answer, list(words), timeout=deadline, what="run_session",
                     at_start=lambda: (outcome.setdefault("base", _active_count()),
-                                      runner.append(_get_ident()))))
+                                      joins.watch_this_thread())))
             except DeadlineExceeded:
                 outcome["error"] = f"run_session did not return within {deadline:g} s"
             except BaseException as error:  # noqa: BLE001 - reported to the judge
