@@ -30,6 +30,24 @@ def test_beside_nbgraders_own_settings_only_validate_stays_on(tmp_path):
         "nbgrader.server_extensions.validate_assignment"}
 
 
+def test_with_an_exchange_the_assignments_panel_stays_on_and_instructor_tools_go(tmp_path):
+    """A hub's students fetch and submit (deploy/jupyterhub): the Assignments
+    panel, its menu and Validate stay; Formgrader, Create Assignment and the
+    course list go, as without an exchange."""
+    folder = tmp_path / "jupyter_server_config.d"
+    folder.mkdir()
+    (folder / "nbgrader.json").write_text(json.dumps(NBGRADER_ENABLES))
+    learner_lab.main(["--exchange", str(tmp_path)])
+    enabled = ExtensionConfigManager(read_config_path=[str(tmp_path)]).get_jpserver_extensions()
+    assert {name for name, on in enabled.items() if on} == {
+        "nbgrader.server_extensions.validate_assignment",
+        "nbgrader.server_extensions.assignment_list"}
+    disabled = json.loads((tmp_path / "labconfig" / "page_config.json").read_text())
+    assert {p for p, off in disabled["disabledExtensions"].items() if off} == {
+        *learner_lab.HIDDEN_PLUGINS}
+    assert "@jupyter/nbgrader:assignment-list" not in disabled["disabledExtensions"]
+
+
 def test_the_lab_plugins_are_disabled_and_earlier_page_settings_kept(tmp_path):
     page_config = tmp_path / "labconfig" / "page_config.json"
     page_config.parent.mkdir()
@@ -39,7 +57,7 @@ def test_the_lab_plugins_are_disabled_and_earlier_page_settings_kept(tmp_path):
     written = json.loads(page_config.read_text())
     assert written["other"] == 1 and written["disabledExtensions"]["some:plugin"] is True
     assert {p for p, off in written["disabledExtensions"].items() if off} == {
-        "some:plugin", *learner_lab.HIDDEN_PLUGINS}
+        "some:plugin", *learner_lab.HIDDEN_PLUGINS, *learner_lab.EXCHANGE_PLUGINS}
     assert "@jupyter/nbgrader:validate-assignment" not in written["disabledExtensions"]
 
 
