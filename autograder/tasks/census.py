@@ -24,7 +24,7 @@ _ORIGIN = "_autograder_created_at"  # an attribute of each task of the check's l
 def record_origin(loop: asyncio.AbstractEventLoop, coro, context=None) -> asyncio.Task:
     """A task factory: the task, told where it was created (the caller's stack)."""
     task = asyncio.Task(coro, loop=loop, context=context)
-    setattr(task, _ORIGIN, stack_of(sys._getframe(1)))
+    setattr(task, _ORIGIN, stack_of(sys._getframe(2)))  # the factory's caller's caller
     return task
 
 

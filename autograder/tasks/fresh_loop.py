@@ -62,6 +62,8 @@ class Outcome:
     never_awaited: list[str] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     refused_to_end: list[LiveTask] = field(default_factory=list)
+    created: int = 0  # tasks the coroutine's code created (directly or through asyncio)
+    most_at_once: int = 0  # the most of them not done at one time
 
     def result(self) -> Any:
         """The coroutine's value, or its exception raised again."""
@@ -117,7 +119,6 @@ def _run(coroutine_function, args, deadline: float, block_threshold: float,
          what: str) -> Outcome:
     outcome = Outcome()
     loop = asyncio.new_event_loop()
-    loop.set_task_factory(record_origin)
     loop.set_exception_handler(lambda _loop, context: _loop_report(outcome, context))
     depth = sys.get_coroutine_origin_tracking_depth()
     sys.set_coroutine_origin_tracking_depth(ORIGIN_DEPTH)
@@ -127,10 +128,10 @@ def _run(coroutine_function, args, deadline: float, block_threshold: float,
             own: set[asyncio.Task] = set()
             kept: list[asyncio.Task] = []  # counted as left: not to be collected later
             main = loop.create_task(_call(coroutine_function, args, outcome, own, kept))
-            own.add(main)
+            waiting = loop.create_task(asyncio.wait({main}, timeout=deadline))
+            own.update({main, waiting})
+            loop.set_task_factory(_counting(outcome))  # from here on, the learner's
             with BlockWatch(loop, threading.get_ident(), block_threshold) as watch:
-                waiting = loop.create_task(asyncio.wait({main}, timeout=deadline))
-                own.add(waiting)
                 loop.run_until_complete(waiting)
                 if main.done():
                     if main.cancelled():
@@ -153,6 +154,25 @@ def _run(coroutine_function, args, deadline: float, block_threshold: float,
         sys.set_coroutine_origin_tracking_depth(depth)
         loop.close()
     return outcome
+
+
+def _counting(outcome: Outcome):
+    """A task factory that records where each task was made, and counts them."""
+    alive = 0
+
+    def ended(_task) -> None:
+        nonlocal alive
+        alive -= 1
+
+    def factory(loop, coro, context=None):
+        nonlocal alive
+        task = record_origin(loop, coro, context)
+        alive += 1
+        outcome.created += 1
+        outcome.most_at_once = max(outcome.most_at_once, alive)
+        task.add_done_callback(ended)
+        return task
+    return factory
 
 
 def _stuck_at(task: asyncio.Task) -> str:

@@ -31,7 +31,7 @@ class Block:
 
     def describe(self) -> str:
         by = f" by {self.where.describe()}" if self.where else ""
-        return f"the event loop was held {self.seconds:.2f} s{by}: no other task ran meanwhile"
+        return f"the event loop was held {self.seconds:.2f} s (no other task ran meanwhile){by}"
 
 
 class BlockWatch:
