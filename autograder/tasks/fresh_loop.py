@@ -24,7 +24,10 @@ so one check's leftovers never run into the next.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import io
+import logging
 import re
 import sys
 import threading
@@ -64,6 +67,7 @@ class Outcome:
     refused_to_end: list[LiveTask] = field(default_factory=list)
     created: int = 0  # tasks the coroutine's code created (directly or through asyncio)
     most_at_once: int = 0  # the most of them not done at one time
+    said: str = ""  # what it printed, warned or logged meanwhile
 
     def result(self) -> Any:
         """The coroutine's value, or its exception raised again."""
@@ -71,18 +75,22 @@ class Outcome:
             raise self.error
         return self.value
 
-    def problems(self, what: str) -> list[str]:
-        """Each finding, in a learner's words (empty: a clean run)."""
+    def problems(self, what: str, excused: Callable[[LiveTask], bool] = lambda task: False
+                 ) -> list[str]:
+        """Each finding, in a learner's words (empty: a clean run). Tasks for
+        which ``excused`` is true are not the learner's fault: not counted."""
         found = []
-        if self.left:
-            found.append(f"{_count(self.left, 'task')} started by {what} "
-                         f"{'were' if len(self.left) != 1 else 'was'} not done when it "
-                         "returned:\n" + "\n".join(describe_task(t) for t in self.left))
-        if self.refused_to_end:
+        left = [task for task in self.left if not excused(task)]
+        refused = [task for task in self.refused_to_end if not excused(task)]
+        if left:
+            found.append(f"{_count(left, 'task')} started by {what} "
+                         f"{'were' if len(left) != 1 else 'was'} not done when it "
+                         "returned:\n" + "\n".join(describe_task(t) for t in left))
+        if refused:
             found.append("Cancelled by the check afterwards, "
-                         f"{_count(self.refused_to_end, 'task')} still did not end "
+                         f"{_count(refused, 'task')} still did not end "
                          f"within {CANCEL_GRACE:g} s (CancelledError caught and ignored?):\n"
-                         + "\n".join(describe_task(t) for t in self.refused_to_end))
+                         + "\n".join(describe_task(t) for t in refused))
         if self.destroyed_pending:
             found.append("Tasks were destroyed while still pending (no variable kept "
                          "them, so Python collected them mid-flight):\n"
@@ -122,9 +130,13 @@ def _run(coroutine_function, args, deadline: float, block_threshold: float,
     loop.set_exception_handler(lambda _loop, context: _loop_report(outcome, context))
     depth = sys.get_coroutine_origin_tracking_depth()
     sys.set_coroutine_origin_tracking_depth(ORIGIN_DEPTH)
+    said = io.StringIO()
+    heard = logging.StreamHandler(said)
+    logging.getLogger().addHandler(heard)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", RuntimeWarning)
+        with warnings.catch_warnings(record=True) as caught, \
+                contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+            warnings.simplefilter("always")
             own: set[asyncio.Task] = set()
             kept: list[asyncio.Task] = []  # counted as left: not to be collected later
             main = loop.create_task(_call(coroutine_function, args, outcome, own, kept))
@@ -150,7 +162,11 @@ def _run(coroutine_function, args, deadline: float, block_threshold: float,
             gc.collect()  # tasks and coroutines dropped by the learner's code: now
         outcome.never_awaited = [_never_awaited(w) for w in caught
                                  if "was never awaited" in str(w.message)]
+        outcome.said = said.getvalue() + "".join(
+            f"{w.category.__name__}: {w.message}\n" for w in caught
+            if "was never awaited" not in str(w.message))
     finally:
+        logging.getLogger().removeHandler(heard)
         sys.set_coroutine_origin_tracking_depth(depth)
         loop.close()
     return outcome

@@ -192,3 +192,139 @@ RIGHT = {
     "cancelled and gathered": ("task_session", SESSION_CANCELLED),
     "a task group per run of words": ("task_session", SESSION_TASK_GROUPS),
 }
+
+FIRST_REFERENCE = '''
+import asyncio
+
+
+async def first_within(timeout, *work):
+    tasks = [asyncio.create_task(w(), name=w.__name__) for w in work]
+    try:
+        done, _ = await asyncio.wait(tasks, timeout=timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        _, refused = await asyncio.wait(tasks, timeout=timeout)
+        for task in refused:
+            print(f"{task.get_name()} refused to be cancelled")
+    if not done:
+        raise TimeoutError(f"no result within {timeout} s")
+    return done.pop().result()
+'''
+
+FIRST_AS_COMPLETED = '''
+import asyncio
+import warnings
+
+
+async def first_within(timeout, *work):
+    tasks = [asyncio.create_task(w()) for w in work]
+    try:
+        for arrived in asyncio.as_completed(tasks, timeout=timeout):
+            return await arrived
+        raise TimeoutError()
+    finally:
+        for task in tasks:
+            task.cancel()
+        _, still = await asyncio.wait(tasks, timeout=timeout)
+        for task in still:
+            warnings.warn(f"{task.get_coro().__qualname__} ignored cancel()")
+'''
+
+FIRST_CALLBACKS = '''
+import asyncio
+import logging
+
+
+async def first_within(timeout, *work):
+    loop = asyncio.get_running_loop()
+    first = loop.create_future()
+
+    def arrived(task):
+        if not first.done() and not task.cancelled():
+            if task.exception() is None:
+                first.set_result(task.result())
+
+    tasks = {asyncio.create_task(w()): w.__name__ for w in work}
+    for task in tasks:
+        task.add_done_callback(arrived)
+    try:
+        async with asyncio.timeout(timeout):
+            return await first
+    finally:
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            _, still = await asyncio.wait(tasks, timeout=timeout)
+            for task in still:
+                logging.warning("%s refused to stop", tasks[task])
+'''
+
+FIRST_NEVER_CANCELS = '''
+import asyncio
+
+
+async def first_within(timeout, *work):
+    tasks = [asyncio.create_task(w()) for w in work]
+    done, _ = await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    if not done:
+        raise TimeoutError()
+    return done.pop().result()
+'''
+
+FIRST_CANCELS_WITHOUT_WAITING = FIRST_NEVER_CANCELS.replace(
+    "    if not done:", "    for task in tasks:\n        task.cancel()\n    if not done:")
+
+FIRST_WAITS_WITHOUT_LIMIT = FIRST_REFERENCE.replace(
+    "_, refused = await asyncio.wait(tasks, timeout=timeout)",
+    "await asyncio.gather(*tasks, return_exceptions=True)\n        refused = []")
+
+FIRST_SWALLOWS_CANCELLATION = FIRST_REFERENCE.replace(
+    "    finally:\n", "    except asyncio.CancelledError:\n        done = set()\n    finally:\n")
+
+FIRST_ONE_AFTER_ANOTHER = '''
+import asyncio
+
+
+async def first_within(timeout, *work):
+    for w in work:
+        try:
+            return await asyncio.wait_for(w(), timeout)
+        except TimeoutError:
+            continue
+    raise TimeoutError()
+'''
+
+FIRST_SLEEPS_THE_TIMEOUT = FIRST_REFERENCE.replace(
+    "        done, _ = await asyncio.wait(tasks, timeout=timeout,\n"
+    "                                     return_when=asyncio.FIRST_COMPLETED)",
+    "        await asyncio.sleep(timeout)\n"
+    "        done = {task for task in tasks if task.done() and not task.cancelled()}")
+
+FIRST_SAYS_NOTHING = FIRST_REFERENCE.replace(
+    '            print(f"{task.get_name()} refused to be cancelled")', "            pass")
+
+WRONG.update({
+    "the rest never cancelled": ("cancel_on_timeout", FIRST_NEVER_CANCELS,
+                                 ["not done when it returned", "cancel each task"]),
+    "cancelled, not awaited": ("cancel_on_timeout", FIRST_CANCELS_WITHOUT_WAITING,
+                               ["cancel() only asks", "await the cancelled tasks"]),
+    "waits for a refusing task without limit": ("cancel_on_timeout", FIRST_WAITS_WITHOUT_LIMIT,
+                                                ["did not return within", "2 × timeout"]),
+    "the caller's cancellation swallowed": ("cancel_on_timeout", FIRST_SWALLOWS_CANCELLATION,
+                                            ["never swallow it"]),
+    "one work after another": ("cancel_on_timeout", FIRST_ONE_AFTER_ANOTHER,
+                               ["one after another"]),
+    "sleeps the whole timeout": ("cancel_on_timeout", FIRST_SLEEPS_THE_TIMEOUT,
+                                 ["as soon as the first result arrives"]),
+    "the refusing task not named": ("cancel_on_timeout", FIRST_SAYS_NOTHING,
+                                    ["stubborn_mirror refused to be cancelled and the call "
+                                     "did not say so"]),
+})
+
+RIGHT.update({
+    "as_completed, with a warning": ("cancel_on_timeout", FIRST_AS_COMPLETED),
+    "done callbacks and asyncio.timeout, with logging": ("cancel_on_timeout",
+                                                          FIRST_CALLBACKS),
+})

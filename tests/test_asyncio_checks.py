@@ -1,4 +1,4 @@
-"""Lesson 06's run_session check on both sides: the reference passes, each
+"""Lesson 06's checks (run_session, first_within) on both sides: the reference passes, each
 known mistake fails with the words a learner needs, right answers written
 differently pass. (The notebook's own reference joins these when the lesson's
 notebook exists.)"""
@@ -9,7 +9,7 @@ import io
 import pytest
 
 from answers import load
-from answers.asyncio_lesson import RIGHT, SESSION_REFERENCE, WRONG
+from answers.asyncio_lesson import FIRST_REFERENCE, RIGHT, SESSION_REFERENCE, WRONG
 from autograder import CheckFailed, check
 
 pytestmark = pytest.mark.timeout(120)
@@ -27,13 +27,14 @@ def verdict(name: str, answers: dict) -> tuple[bool, str]:
     return True, printed.getvalue()
 
 
-def test_the_reference_passes_visible_and_hidden():
-    passed, printed = verdict("task_session", load(SESSION_REFERENCE))
+@pytest.mark.parametrize("name, source", [("task_session", SESSION_REFERENCE),
+                                          ("cancel_on_timeout", FIRST_REFERENCE)])
+def test_the_reference_passes_visible_and_hidden(name, source):
+    passed, printed = verdict(name, load(source))
     assert passed, printed
 
 
-@pytest.mark.parametrize("mistake", sorted(n for n, (g, *_) in WRONG.items()
-                                           if g == "task_session"))
+@pytest.mark.parametrize("mistake", sorted(WRONG))
 def test_each_mistake_fails_with_its_message(mistake):
     name, source, words = WRONG[mistake]
     passed, printed = verdict(name, load(source))
@@ -42,8 +43,7 @@ def test_each_mistake_fails_with_its_message(mistake):
         assert word in printed, f"{word!r} not in:\n{printed}"
 
 
-@pytest.mark.parametrize("right", sorted(n for n, (g, _) in RIGHT.items()
-                                         if g == "task_session"))
+@pytest.mark.parametrize("right", sorted(RIGHT))
 def test_right_answers_written_differently_pass(right):
     name, source = RIGHT[right]
     passed, printed = verdict(name, load(source))
