@@ -1,7 +1,7 @@
-"""Lesson 06's checks (run_session, first_within) on both sides: the reference passes, each
-known mistake fails with the words a learner needs, right answers written
-differently pass. (The notebook's own reference joins these when the lesson's
-notebook exists.)"""
+"""Lesson 06's checks (run_session, first_within, read_then_stop) on both
+sides: the reference passes, each known mistake fails with the words a
+learner needs, right answers written differently pass. (The notebook's own
+reference joins these when the lesson's notebook exists.)"""
 
 import contextlib
 import io
@@ -9,7 +9,8 @@ import io
 import pytest
 
 from answers import load
-from answers.asyncio_lesson import FIRST_REFERENCE, RIGHT, SESSION_REFERENCE, WRONG
+from answers.asyncio_lesson import (FIRST_REFERENCE, READER_REFERENCE, RIGHT,
+                                    SESSION_REFERENCE, WRONG)
 from autograder import CheckFailed, check
 
 pytestmark = pytest.mark.timeout(120)
@@ -28,7 +29,8 @@ def verdict(name: str, answers: dict) -> tuple[bool, str]:
 
 
 @pytest.mark.parametrize("name, source", [("task_session", SESSION_REFERENCE),
-                                          ("cancel_on_timeout", FIRST_REFERENCE)])
+                                          ("cancel_on_timeout", FIRST_REFERENCE),
+                                          ("stream_reader", READER_REFERENCE)])
 def test_the_reference_passes_visible_and_hidden(name, source):
     passed, printed = verdict(name, load(source))
     assert passed, printed

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable
 
-from ..tasks import LiveTask, Outcome, run_on_fresh_loop
+from ..tasks import DidNotReturn, LiveTask, Outcome, run_on_fresh_loop
 from ..threads import DeadlineExceeded
 from .harness import CALL_DEADLINE, CheckFailed, learner_error, plural
 from .registry import exercise
@@ -164,7 +164,7 @@ def _run_case(answer: Callable, case: Case) -> None:
     except DeadlineExceeded as stuck:
         raise CheckFailed(f"{stuck}\nA blocking call holds the event loop: await "
                           "instead.") from None
-    except TimeoutError as late:
+    except DidNotReturn as late:
         raise CheckFailed(f"{late}\nGive up on a task that does not end within "
                           "2 × timeout: wait for the cancelled ones with a time limit "
                           "(asyncio.wait(tasks, timeout=...)).") from None

@@ -8,7 +8,7 @@ import random
 from typing import Any
 from collections.abc import Callable
 
-from ..tasks import Outcome, run_on_fresh_loop
+from ..tasks import DidNotReturn, Outcome, run_on_fresh_loop
 from ..threads import DeadlineExceeded
 from .harness import CALL_DEADLINE, CheckFailed, learner_error, plural
 from .registry import exercise
@@ -48,7 +48,7 @@ def _session_case(answer: Callable, words: list[str]) -> None:
     except DeadlineExceeded as stuck:  # the loop itself was held past the deadline
         raise CheckFailed(f"{stuck}\nA blocking call (time.sleep, a lock, a plain "
                           "socket) holds the event loop: await instead.") from None
-    except TimeoutError as late:
+    except DidNotReturn as late:
         raise CheckFailed(f"{late}\nOn \"exit\", each consumer must be told to stop (a "
                           "stop value each, or cancel()) before you wait for it.") from None
     except Exception as error:  # noqa: BLE001 - the learner's code failed

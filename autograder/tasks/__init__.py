@@ -21,8 +21,8 @@ and, when that takes too long, reads the loop thread's stack.
 """
 
 from .census import LiveTask, describe_task, suspended_stack
-from .fresh_loop import Outcome, TaskLeakError, run_on_fresh_loop
+from .fresh_loop import DidNotReturn, Outcome, TaskLeakError, run_on_fresh_loop
 from .watch import Block, BlockWatch
 
-__all__ = ["Block", "BlockWatch", "LiveTask", "Outcome", "TaskLeakError", "describe_task",
-           "run_on_fresh_loop", "suspended_stack"]
+__all__ = ["Block", "BlockWatch", "DidNotReturn", "LiveTask", "Outcome", "TaskLeakError",
+           "describe_task", "run_on_fresh_loop", "suspended_stack"]

@@ -29,8 +29,10 @@ import gc
 import io
 import logging
 import re
+import selectors
 import sys
 import threading
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +46,10 @@ from .watch import THRESHOLD, Block, BlockWatch
 ORIGIN_DEPTH = 32  # frames kept of where each coroutine was made (never-awaited reports)
 CANCEL_GRACE = 0.5  # seconds the leftovers get to end once cancelled
 _FRAME_LINE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)')
+
+
+class DidNotReturn(TimeoutError):
+    """The coroutine was still running at its deadline (the check's, not the learner's)."""
 
 
 class TaskLeakError(AssertionError):
@@ -68,6 +74,8 @@ class Outcome:
     created: int = 0  # tasks the coroutine's code created (directly or through asyncio)
     most_at_once: int = 0  # the most of them not done at one time
     said: str = ""  # what it printed, warned or logged meanwhile
+    returned_at: float | None = None  # time.monotonic() when it returned or raised
+    wakeups: list[float] = field(default_factory=list)  # when the loop woke up (monotonic)
 
     def result(self) -> Any:
         """The coroutine's value, or its exception raised again."""
@@ -116,17 +124,24 @@ def _count(items: list, noun: str) -> str:
 
 
 def run_on_fresh_loop(coroutine_function: Callable[..., Any], *args: Any, deadline: float,
-                      block_threshold: float = THRESHOLD, what: str | None = None) -> Outcome:
-    """Run ``coroutine_function(*args)`` on a new loop, within ``deadline`` seconds."""
+                      block_threshold: float | None = THRESHOLD, what: str | None = None,
+                      at_return: Callable[[], Any] | None = None) -> Outcome:
+    """Run ``coroutine_function(*args)`` on a new loop, within ``deadline`` seconds.
+
+    ``block_threshold`` None: no watch for a blocked loop (its pings wake the
+    loop 50 times a second, which a check that counts wake-ups cannot have).
+    ``at_return`` runs the moment the coroutine returns or raises, before any
+    other task takes a step: what a check must see exactly then.
+    """
     what = what or f"{getattr(coroutine_function, '__name__', 'the coroutine')}()"
     return call_with_deadline(_run, coroutine_function, args, deadline, block_threshold, what,
-                              timeout=deadline + 2 * CANCEL_GRACE + 1.0, what=what)
+                              at_return, timeout=deadline + 2 * CANCEL_GRACE + 1.0, what=what)
 
 
-def _run(coroutine_function, args, deadline: float, block_threshold: float,
-         what: str) -> Outcome:
+def _run(coroutine_function, args, deadline: float, block_threshold: float | None,
+         what: str, at_return: Callable[[], Any] | None) -> Outcome:
     outcome = Outcome()
-    loop = asyncio.new_event_loop()
+    loop = asyncio.SelectorEventLoop(_CountingSelector(outcome.wakeups))
     loop.set_exception_handler(lambda _loop, context: _loop_report(outcome, context))
     depth = sys.get_coroutine_origin_tracking_depth()
     sys.set_coroutine_origin_tracking_depth(ORIGIN_DEPTH)
@@ -139,11 +154,14 @@ def _run(coroutine_function, args, deadline: float, block_threshold: float,
             warnings.simplefilter("always")
             own: set[asyncio.Task] = set()
             kept: list[asyncio.Task] = []  # counted as left: not to be collected later
-            main = loop.create_task(_call(coroutine_function, args, outcome, own, kept))
+            main = loop.create_task(_call(coroutine_function, args, outcome, own, kept,
+                                          at_return))
             waiting = loop.create_task(asyncio.wait({main}, timeout=deadline))
             own.update({main, waiting})
             loop.set_task_factory(_counting(outcome))  # from here on, the learner's
-            with BlockWatch(loop, threading.get_ident(), block_threshold) as watch:
+            watch = (BlockWatch(loop, threading.get_ident(), block_threshold)
+                     if block_threshold is not None else contextlib.nullcontext())
+            with watch:
                 loop.run_until_complete(waiting)
                 if main.done():
                     if main.cancelled():
@@ -153,12 +171,12 @@ def _run(coroutine_function, args, deadline: float, block_threshold: float,
                         outcome.error = main.exception()
                         outcome.value = None if outcome.error else main.result()
                 else:
-                    outcome.error = TimeoutError(
+                    outcome.error = DidNotReturn(
                         f"{what} did not return within {deadline:g} s{_stuck_at(main)}")
                     main.cancel()  # its census is taken as it ends (_call)
                     loop.run_until_complete(asyncio.wait({main}, timeout=CANCEL_GRACE))
                 outcome.refused_to_end = _cancel_the_rest(loop, own)
-            outcome.blocks = watch.blocks
+            outcome.blocks = watch.blocks if block_threshold is not None else []
             gc.collect()  # tasks and coroutines dropped by the learner's code: now
         outcome.never_awaited = [_never_awaited(w) for w in caught
                                  if "was never awaited" in str(w.message)]
@@ -170,6 +188,20 @@ def _run(coroutine_function, args, deadline: float, block_threshold: float,
         sys.set_coroutine_origin_tracking_depth(depth)
         loop.close()
     return outcome
+
+
+class _CountingSelector(selectors.DefaultSelector):
+    """The loop's selector, noting each time the loop wakes up: a reader that
+    polls wakes it many times a second, one that waits, once."""
+
+    def __init__(self, wakeups: list[float]) -> None:
+        super().__init__()
+        self._wakeups = wakeups
+
+    def select(self, timeout=None):
+        ready = super().select(timeout)
+        self._wakeups.append(time.monotonic())
+        return ready
 
 
 def _counting(outcome: Outcome):
@@ -196,12 +228,16 @@ def _stuck_at(task: asyncio.Task) -> str:
     return f": suspended at {line.describe()}" if line else ""
 
 
-async def _call(coroutine_function, args, outcome: Outcome, own: set, kept: list) -> Any:
+async def _call(coroutine_function, args, outcome: Outcome, own: set, kept: list,
+                at_return: Callable[[], Any] | None) -> Any:
     """The learner's coroutine, and the census the moment it returns (or raises),
     before any other task runs another step."""
     try:
         return await coroutine_function(*args)
     finally:
+        outcome.returned_at = time.monotonic()
+        if at_return is not None:
+            at_return()
         if asyncio._get_running_loop() is not None:  # not when closed pending
             kept += unfinished(asyncio.get_running_loop(), own)
             outcome.left = [LiveTask.of(task) for task in kept]

@@ -328,3 +328,85 @@ RIGHT.update({
     "done callbacks and asyncio.timeout, with logging": ("cancel_on_timeout",
                                                           FIRST_CALLBACKS),
 })
+
+READER_REFERENCE = '''
+import asyncio
+
+
+async def read_then_stop(host, port, linger=0.2):
+    reader, writer = await asyncio.open_connection(host, port)
+
+    async def read_all():
+        try:
+            while await reader.read(4096):
+                pass
+        except OSError:
+            pass
+        return "exit"
+
+    reading = asyncio.create_task(read_all())
+    await asyncio.sleep(linger)
+    writer.close()
+    await writer.wait_closed()
+    return await asyncio.wait_for(reading, timeout=1)
+'''
+
+READER_LINES = '''
+import asyncio
+
+
+async def read_then_stop(host, port, linger=0.2):
+    reader, writer = await asyncio.open_connection(host, port)
+
+    async def lines():
+        async for _ in reader:  # a line at a time, until the end of the stream
+            pass
+        return "exit"
+
+    task = asyncio.create_task(lines())
+    try:
+        await asyncio.sleep(linger)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    async with asyncio.timeout(1):
+        return await task
+'''
+
+READER_POLLS = READER_REFERENCE.replace(
+    "            while await reader.read(4096):\n                pass",
+    "            while True:\n"
+    "                try:\n"
+    "                    if not await asyncio.wait_for(reader.read(4096), 0.02):\n"
+    "                        break\n"
+    "                except TimeoutError:\n"
+    "                    continue")
+
+READER_NEVER_CLOSES = READER_REFERENCE.replace(
+    "    writer.close()\n    await writer.wait_closed()\n    return await asyncio.wait_for(reading, timeout=1)",
+    "    reading.cancel()\n    return \"exit\"")
+
+READER_HALF_CLOSES = READER_REFERENCE.replace(
+    "    writer.close()\n    await writer.wait_closed()", "    writer.write_eof()")
+
+READER_NO_LINGER = READER_REFERENCE.replace("    await asyncio.sleep(linger)\n", "")
+
+READER_RETURNS_ITS_OWN = READER_REFERENCE.replace(
+    "    return await asyncio.wait_for(reading, timeout=1)",
+    "    await asyncio.wait_for(reading, timeout=1)\n    return \"done\"")
+
+WRONG.update({
+    "a reader that polls with a timeout": ("stream_reader", READER_POLLS,
+                                           ["woke up", "the reader polls"]),
+    "the writer never closed": ("stream_reader", READER_NEVER_CLOSES,
+                                ["still open when the call returned", "close the writer"]),
+    "half closed with write_eof": ("stream_reader", READER_HALF_CLOSES,
+                                   ["raised TimeoutError", "wait_for"]),
+    "no linger": ("stream_reader", READER_NO_LINGER, ["sleep linger"]),
+    "its own word returned": ("stream_reader", READER_RETURNS_ITS_OWN,
+                              ["it returned 'done'"]),
+})
+
+RIGHT.update({
+    "lines, closed in finally, asyncio.timeout": ("stream_reader", READER_LINES),
+})

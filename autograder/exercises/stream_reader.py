@@ -1,0 +1,191 @@
+"""Checks for lesson 06's read_then_stop: program C with asyncio streams.
+
+The check plays the server on 127.0.0.1, from a thread of its own with a
+plain socket, so it sees what a real server would: the greeting it sends is
+read, then an orderly end-of-stream when the learner closes the writer, and,
+once the call has returned, a reset when it writes to the closed socket (a
+socket only half closed would take the data in silence). The learner's
+coroutine runs on the check's loop, whose wake-ups are counted: a reader that
+waits in ``await reader.read()`` wakes the loop a few times in all, one that
+polls wakes it every few milliseconds.
+"""
+
+from __future__ import annotations
+
+import inspect
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from collections.abc import Callable
+
+from ..sockets.descriptors import tcp_socket_inode
+from ..sockets.peer import LOOPBACK, Peer, PeerView
+from ..tasks import DidNotReturn, Outcome, run_on_fresh_loop
+from ..threads import DeadlineExceeded
+from ..threads.census import mark_own
+from .harness import CheckFailed, TooSlow, learner_error, retry_when_too_slow
+from .registry import exercise
+
+GREETING = b"hello from the check\n"
+ENDS_WITHIN = 0.1  # seconds from the close to the reader's end: a waiting reader takes ~1 ms
+# The loop wakes a few times when the greeting arrives and when the connection
+# closes (a burst of about six within a few ms each); in between, a reader that
+# waits never wakes it (none, measured beside four busy processes on 2 cores).
+# A reader polling every 100 ms wakes it about 50 times a second.
+BURST = 0.05  # seconds left out after the greeting and before the close
+WAKEUPS_ALLOWED = 6  # one more burst: a greeting read late on a busy machine
+WAKEUPS_PER_SECOND = 15  # more often than this in between: the reader polls
+
+
+@dataclass
+class _ServerSaw:
+    accepted_at: float | None = None
+    greeted_at: float | None = None
+    learner_port: int | None = None
+    open_at_return: bool = False  # the learner's socket, when the call returned
+    view: PeerView | None = None
+    ended_at: float | None = None  # end-of-stream or reset
+    closed_after: bool = False  # a reset when written to after the call
+
+
+class _Server:
+    """One connection's server, in a thread of the check's own."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server((LOOPBACK, 0))
+        self.listener.settimeout(5.0)
+        self.port = self.listener.getsockname()[1]
+        self.saw = _ServerSaw()
+        self.call_over = threading.Event()
+        self.thread = mark_own(threading.Thread(target=self._serve, daemon=True,
+                                                name="autograder stream server"))
+        self.thread.start()
+
+    def _serve(self) -> None:
+        try:
+            accepted, _ = self.listener.accept()
+        except OSError:
+            return
+        finally:
+            self.listener.close()
+        self.saw.accepted_at = time.monotonic()
+        self.saw.learner_port = accepted.getpeername()[1]
+        peer = Peer(accepted)
+        try:
+            peer.send(GREETING)
+            self.saw.greeted_at = time.monotonic()
+            while True:  # once at least: the call may be over before this thread ran
+                view = peer.watch(timeout=0.05)
+                if view in (PeerView.END_OF_STREAM, PeerView.RESET):
+                    self.saw.ended_at = time.monotonic()
+                    break
+                if self.call_over.is_set():
+                    break
+            self.saw.view = view
+            self.call_over.wait(10.0)
+            try:  # written to, a closed socket answers with a reset: the next write fails
+                for _ in range(30):
+                    peer.send(b"still there?\n")
+                    time.sleep(0.01)
+            except (BrokenPipeError, ConnectionResetError):
+                self.saw.closed_after = True
+        finally:
+            peer.close()
+
+    def look_at_return(self) -> None:
+        """Whether the learner's socket was still open the moment the call returned."""
+        if self.saw.learner_port is not None:
+            self.saw.open_at_return = bool(tcp_socket_inode(self.saw.learner_port, self.port))
+
+    def finish(self) -> _ServerSaw:
+        self.call_over.set()
+        self.listener.close()  # if nobody connected
+        self.thread.join(2.0)
+        return self.saw
+
+
+@exercise("stream_reader", needs=("read_then_stop",))
+def check_stream_reader(answers: dict[str, Any], hidden: bool) -> str:
+    answer = answers["read_then_stop"]
+    if not inspect.iscoroutinefunction(answer):
+        raise CheckFailed("read_then_stop must be a coroutine function (async def "
+                          "read_then_stop(host, port, linger=0.2)): the check runs it on "
+                          "an event loop.")
+    for linger in ([0.2, 0.3] if not hidden else [0.5, 1.0]):
+        retry_when_too_slow(lambda linger=linger: _case(answer, linger))
+    return ("the reader read until the end of the stream and ended at once when the writer "
+            "closed; the server saw the end-of-stream and the socket was closed.")
+
+
+def _case(answer: Callable, linger: float) -> None:
+    server = _Server()
+    call = f"read_then_stop({LOOPBACK!r}, {server.port}, linger={linger:g})"
+    try:
+        outcome = run_on_fresh_loop(answer, LOOPBACK, server.port, linger,
+                                    deadline=linger + 2.0, block_threshold=None, what=call,
+                                    at_return=server.look_at_return)
+        value = outcome.result()
+    except DeadlineExceeded as stuck:
+        raise CheckFailed(f"{stuck}\nA blocking call holds the event loop: await "
+                          "instead.") from None
+    except DidNotReturn as late:
+        raise CheckFailed(f"{late}\nAfter closing the writer, wait for the reader task "
+                          "with a time limit of 1 s (asyncio.wait_for).") from None
+    except Exception as error:  # noqa: BLE001 - the learner's code failed
+        raise learner_error(error, call) from None
+    finally:
+        saw = server.finish()
+    problems = outcome.problems(call) + _problems(value, linger, saw, outcome)
+    if len(problems) == 1:
+        raise (TooSlow if problems[0].startswith("the reader ended") else CheckFailed)(
+            f"{call}: {problems[0]}")
+    if problems:
+        raise CheckFailed(f"{call} went wrong in {len(problems)} ways:\n" + "\n".join(
+            f"({number}) {problem}" for number, problem in enumerate(problems, 1)))
+
+
+def _problems(value: object, linger: float, saw: _ServerSaw, outcome: Outcome) -> list[str]:
+    if saw.accepted_at is None:
+        return ["it never connected: asyncio.open_connection(host, port)."]
+    problems = []
+    if value != "exit":
+        problems.append(f"it returned {value!r}; return what the reader task returned, "
+                        "\"exit\".")
+    if saw.open_at_return:
+        problems.append("the connection was still open when the call returned (it closed "
+                        "only later, when Python collected the socket): close the writer "
+                        "before you return, and await writer.wait_closed().")
+        return problems
+    if saw.view is PeerView.RESET:
+        problems.append("the server saw a reset, not an orderly end-of-stream: the socket "
+                        "was closed with data it had received still unread (a socket "
+                        "closed that way resets the connection). Let the reader read what "
+                        "arrives until you close.")
+    elif saw.view is not PeerView.END_OF_STREAM or saw.ended_at is None:
+        problems.append(f"the server saw {saw.view.value if saw.view else 'nothing'} instead "
+                        "of an orderly end-of-stream: close the writer (writer.close(), then "
+                        "await writer.wait_closed()).")
+        return problems
+    held = saw.ended_at - saw.accepted_at
+    if held < linger - 0.02:
+        problems.append(f"it closed the connection after {held:.2f} s: sleep linger "
+                        f"({linger:g} s) first, with await asyncio.sleep(linger).")
+    if not saw.closed_after:
+        problems.append("after the call, the socket still took data in: it was not "
+                        "closed (close the writer and await wait_closed()).")
+    quiet = ((saw.greeted_at or saw.accepted_at) + BURST, saw.ended_at - BURST)
+    wakeups = sum(1 for t in outcome.wakeups if quiet[0] <= t <= quiet[1])
+    allowed = WAKEUPS_ALLOWED + WAKEUPS_PER_SECOND * max(quiet[1] - quiet[0], 0)
+    if wakeups > allowed:
+        problems.append(f"the event loop woke up {wakeups} times in the {held:.2f} s the "
+                        "connection was open: the reader polls (a short timeout or a sleep "
+                        "in a loop). Let it wait in await reader.read(...): it returns b\"\" "
+                        "at the end of the stream, when the writer closes.")
+    if outcome.returned_at is not None and not problems:
+        late = outcome.returned_at - saw.ended_at
+        if late > ENDS_WITHIN:
+            problems.append(f"the reader ended {late:.2f} s after the writer closed; a "
+                            "reader waiting in await reader.read(...) ends at once.")
+    return problems
