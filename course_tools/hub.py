@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import grp
 import hashlib
+import json
 import os
 import pwd
 import shutil
@@ -152,6 +153,12 @@ def prepare(state: Path, instructor: str) -> Path:
     return state
 
 
+# Terminals run bash, not as a login shell: a login shell reads /etc/profile,
+# which sets PATH anew and loses the environment's bin folder (and with it
+# nbgrader and the course's python) that the hub gives every server.
+TERMINALS = {"ServerApp": {"terminado_settings": {"shell_command": ["/bin/bash"]}}}
+
+
 def write_settings(folder: Path, exchange: Path) -> Path:
     """The Jupyter settings of each role, in ``folder``/students and
     ``folder``/instructors, readable by all; ``folder``."""
@@ -160,6 +167,9 @@ def write_settings(folder: Path, exchange: Path) -> Path:
         if settings.exists():
             shutil.rmtree(settings)
         settings.mkdir(parents=True)
+        # Not in jupyter_server_config.d/: only extensions' switches are read there.
+        (settings / "jupyter_server_config.json").write_text(
+            json.dumps(TERMINALS, indent=2) + "\n")
         (settings / "nbgrader_config.py").write_text(
             _nbgrader_settings(exchange, role == "instructors"))
         if role == "students":

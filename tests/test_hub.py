@@ -75,6 +75,16 @@ def _remove_user(name: str) -> None:
     subprocess.run(["userdel", "--remove", name], capture_output=True)
 
 
+def _processes_of(user: str, within: float) -> subprocess.CompletedProcess:
+    """``pgrep -u user``, again until it finds none or ``within`` seconds pass."""
+    deadline = time.monotonic() + within
+    while True:
+        running = subprocess.run(["pgrep", "-u", user], capture_output=True, text=True)
+        if not running.stdout.strip() or time.monotonic() > deadline:
+            return running
+        time.sleep(0.2)
+
+
 def _home(user: str) -> Path:
     return Path(pwd.getpwnam(user).pw_dir)
 
@@ -152,7 +162,7 @@ class Classroom:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         for user in USERS:
-            running = subprocess.run(["pgrep", "-u", user], capture_output=True, text=True)
+            running = _processes_of(user, within=5.0)  # terminals end as their pty closes
             if running.stdout.strip():
                 self.left.append(f"processes of {user} after the hub stopped: "
                                  f"{running.stdout.split()}")
@@ -295,12 +305,35 @@ def test_students_log_in_and_see_the_assignments_panel_not_the_instructors_tools
         student.screenshot("1-released")
 
 
-def test_the_instructor_sees_every_nbgrader_panel(pages):
+def test_the_instructor_sees_every_nbgrader_panel_and_a_terminal_runs_the_courses_tools(
+        pages):
+    """The README's instructor commands are typed in a terminal of the hub's
+    JupyterLab: there, nbgrader and python must be the environment's."""
     instructor = pages[INSTRUCTOR]
     instructor.log_in()
     assert set(instructor.menu_items()) >= {"Assignment List", "Course List", "Formgrader",
                                             "Create assignment"}
-    instructor.screenshot("0-instructors-menu")
+    page = instructor.page
+    page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text=re.compile("^File$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile("^New$")).hover()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Terminal$")).click()
+    terminal = page.locator(".jp-Terminal").first
+    terminal.locator(".xterm-screen").wait_for()
+    time.sleep(1.0)  # the shell's prompt
+    terminal.click()
+    answer = _home(INSTRUCTOR) / "tools.txt"
+    page.keyboard.type("(command -v nbgrader; command -v python) > ~/tools.txt")
+    page.keyboard.press("Enter")
+    deadline = time.monotonic() + 30
+    while not (answer.exists() and answer.read_text().count("\n") >= 2):
+        if time.monotonic() > deadline:
+            instructor.screenshot("0-instructors-terminal")
+            pytest.fail("the terminal did not run the command (screenshot saved): "
+                        f"{answer.read_text() if answer.exists() else 'no file'!r}")
+        time.sleep(0.2)
+    instructor.screenshot("0-instructors-terminal")
+    assert answer.read_text().split() == [str(PREFIX / "bin" / "nbgrader"),
+                                          str(PREFIX / "bin" / "python")]
 
 
 def test_students_fetch_the_lesson_in_the_panel(students):

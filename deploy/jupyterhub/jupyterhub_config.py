@@ -50,7 +50,8 @@ c.Spawner.start_timeout = 120
 
 def settings_of_their_role(spawner):
     """Instructors' servers read the instructors' settings; everyone else's, the
-    students'. PATH puts the course's nbgrader first, in terminals too."""
+    students'. PATH puts the course's python and nbgrader first (in terminals
+    too: the settings start them as plain, not login, shells)."""
     role = "instructors" if hub.is_instructor(spawner.user.name) else "students"
     spawner.environment.update({
         "JUPYTER_CONFIG_PATH": str(hub.role_config(STATE, role)),
