@@ -344,6 +344,18 @@ def test_students_fetch_the_lesson_in_the_panel(students):
         student.screenshot("2-fetched")
 
 
+def test_a_fetched_notebook_opens_with_nbgraders_validate_button(classroom, students):
+    idler = students[IDLER]
+    page = idler.page
+    page.goto(f"{classroom.url}/user/{IDLER}/lab/tree/{LESSON}/{LESSON}.ipynb")
+    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(timeout=60_000)
+    assert page.get_by_title("Validate Assignment").first.is_visible()
+    idler.screenshot("2-opened")
+    page.goto(f"{classroom.url}/user/{IDLER}/lab")  # back to the panel, the notebook left
+    page.locator("#jp-menu-panel").wait_for()
+    idler.open_assignments()
+
+
 def test_one_solves_it_one_does_not_and_both_submit(classroom, students):
     solved = student_notebook(LESSON, {k: REFERENCE for k in reference_answers(LESSON)})
     mine = _home(SOLVER) / LESSON / f"{LESSON}.ipynb"

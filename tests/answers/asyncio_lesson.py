@@ -176,7 +176,7 @@ WRONG = {
     "consumers never stopped": ("task_session", SESSION_NEVER_STOPS,
                                 ["not done when it returned", "never started",
                                  "created at cell_1.py, line 16", "outlive the call"]),
-    "cancelled, not awaited": ("task_session", SESSION_CANCELS_WITHOUT_WAITING,
+    "consumers cancelled, not awaited": ("task_session", SESSION_CANCELS_WITHOUT_WAITING,
                                ["asked to cancel, not finished", "wait until each has ended"]),
     "counts without tasks": ("task_session", SESSION_FAKES_THE_COUNTS,
                              ["it started 0 tasks", "asyncio.create_task"]),
@@ -192,6 +192,14 @@ RIGHT = {
     "cancelled and gathered": ("task_session", SESSION_CANCELLED),
     "a task group per run of words": ("task_session", SESSION_TASK_GROUPS),
 }
+
+
+
+def _add(answers: dict, more: dict) -> None:
+    """``answers.update(more)``, refusing a name already used (it would replace a case)."""
+    assert not answers.keys() & more.keys(), answers.keys() & more.keys()
+    answers.update(more)
+
 
 FIRST_REFERENCE = '''
 import asyncio
@@ -305,10 +313,10 @@ FIRST_SLEEPS_THE_TIMEOUT = FIRST_REFERENCE.replace(
 FIRST_SAYS_NOTHING = FIRST_REFERENCE.replace(
     '            print(f"{task.get_name()} refused to be cancelled")', "            pass")
 
-WRONG.update({
+_add(WRONG, {
     "the rest never cancelled": ("cancel_on_timeout", FIRST_NEVER_CANCELS,
                                  ["not done when it returned", "cancel each task"]),
-    "cancelled, not awaited": ("cancel_on_timeout", FIRST_CANCELS_WITHOUT_WAITING,
+    "the rest cancelled, not awaited": ("cancel_on_timeout", FIRST_CANCELS_WITHOUT_WAITING,
                                ["cancel() only asks", "await the cancelled tasks"]),
     "waits for a refusing task without limit": ("cancel_on_timeout", FIRST_WAITS_WITHOUT_LIMIT,
                                                 ["did not return within", "2 × timeout"]),
@@ -323,7 +331,7 @@ WRONG.update({
                                      "did not say so"]),
 })
 
-RIGHT.update({
+_add(RIGHT, {
     "as_completed, with a warning": ("cancel_on_timeout", FIRST_AS_COMPLETED),
     "done callbacks and asyncio.timeout, with logging": ("cancel_on_timeout",
                                                           FIRST_CALLBACKS),
@@ -395,7 +403,7 @@ READER_RETURNS_ITS_OWN = READER_REFERENCE.replace(
     "    return await asyncio.wait_for(reading, timeout=1)",
     "    await asyncio.wait_for(reading, timeout=1)\n    return \"done\"")
 
-WRONG.update({
+_add(WRONG, {
     "a reader that polls with a timeout": ("stream_reader", READER_POLLS,
                                            ["woke up", "the reader polls"]),
     "the writer never closed": ("stream_reader", READER_NEVER_CLOSES,
@@ -407,6 +415,6 @@ WRONG.update({
                               ["it returned 'done'"]),
 })
 
-RIGHT.update({
+_add(RIGHT, {
     "lines, closed in finally, asyncio.timeout": ("stream_reader", READER_LINES),
 })
