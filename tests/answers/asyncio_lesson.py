@@ -194,7 +194,6 @@ RIGHT = {
 }
 
 
-
 def _add(answers: dict, more: dict) -> None:
     """``answers.update(more)``, refusing a name already used (it would replace a case)."""
     assert not answers.keys() & more.keys(), answers.keys() & more.keys()
