@@ -7,13 +7,18 @@ import asyncio
 import contextlib
 import gc
 import io
+import json
 import threading
 import time
 
+import matplotlib.pyplot as plt
+
+from autograder.lessons.programs import run_python
 from lesson_cells import run_cell
 
 LESSON = "06_asyncio_tasks"
-SETUP = dict(asyncio=asyncio, gc=gc, threading=threading, time=time)
+SETUP = dict(asyncio=asyncio, gc=gc, json=json, plt=plt, run_python=run_python,
+             threading=threading, time=time)
 
 
 def run(*tags: str) -> tuple[dict, str]:
@@ -66,3 +71,13 @@ def test_cancel_only_asks_and_the_task_ends_when_awaited():
     assert "right after cancel(), done: False" in printed
     assert "slow(): cleanup ran" in printed
     assert "after waiting for it, done: True cancelled: True" in printed
+
+
+def test_ten_thousand_waiting_tasks_take_less_memory_than_as_many_threads():
+    seen, printed = run("demo-cost-of-a-task", "demo-cost-figure")
+    costs = seen["costs"]
+    assert all(costs[kind]["seconds"] > 0 for kind in ("tasks", "threads"))
+    assert 0 < costs["tasks"]["mib"] < costs["threads"]["mib"], costs
+    assert [bar.get_height() for bar in seen["right"].patches] == [
+        costs["tasks"]["mib"], costs["threads"]["mib"]]
+    plt.close(seen["figure"])
