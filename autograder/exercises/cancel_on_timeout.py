@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from ..tasks import DidNotReturn, LiveTask, Outcome, run_on_fresh_loop
 from ..threads import DeadlineExceeded
-from .harness import CALL_DEADLINE, CheckFailed, learner_error, plural
+from .harness import CheckFailed, learner_error, plural
 from .registry import exercise
 
 SLACK = 0.25  # seconds a right answer may take past the moment it should return
@@ -157,9 +157,10 @@ def _run_case(answer: Callable, case: Case) -> None:
             call.cancel()
         await asyncio.wait({call})
 
-    deadline = 2 * case.timeout + SLACK + 1.0
+    # Still running past 2 x timeout is already wrong: no need to wait longer.
+    deadline = 2 * case.timeout + 2 * SLACK
     try:
-        outcome = run_on_fresh_loop(driver, deadline=max(deadline, CALL_DEADLINE), what=call)
+        outcome = run_on_fresh_loop(driver, deadline=deadline, what=call)
         outcome.result()
     except DeadlineExceeded as stuck:
         raise CheckFailed(f"{stuck}\nA blocking call holds the event loop: await "
