@@ -169,6 +169,8 @@ def _run_case(answer: Callable, case: Case) -> None:
         raise CheckFailed(f"{late}\nGive up on a task that does not end within "
                           "2 × timeout: wait for the cancelled ones with a time limit "
                           "(asyncio.wait(tasks, timeout=...)).") from None
+    if isinstance(seen.error, Exception) and not isinstance(seen.error, TimeoutError):
+        raise learner_error(seen.error, call)  # not written yet, or broken: say that alone
     problems = _verdict(case, seen, outcome)
     if len(problems) == 1:
         raise CheckFailed(f"{call}: {problems[0]}")
@@ -187,11 +189,9 @@ def _verdict(case: Case, seen: _Seen, outcome: Outcome) -> list[str]:
     problems += _started_problems(case)
     if case.cancel_caller_after is not None:
         return problems + _caller_cancelled_problems(case, seen)
-    if seen.error is not None and not isinstance(seen.error, TimeoutError):
-        if isinstance(seen.error, asyncio.CancelledError):
-            return problems + ["it raised CancelledError, though nobody cancelled the call: "
-                               "cancel the other tasks, not the one you run in."]
-        return problems + [str(learner_error(seen.error, "it"))]
+    if isinstance(seen.error, asyncio.CancelledError):
+        return problems + ["it raised CancelledError, though nobody cancelled the call: "
+                           "cancel the other tasks, not the one you run in."]
     winner = case.winner
     if winner is None:
         problems += _timeout_problems(case, seen)
