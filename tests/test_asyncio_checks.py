@@ -52,6 +52,18 @@ def test_right_answers_written_differently_pass(right):
     assert passed, printed
 
 
+@pytest.mark.parametrize("name, answer", [
+    ("task_session", "async def run_session(words):\n    raise NotImplementedError()\n"),
+    ("stream_reader", "async def read_then_stop(host, port, linger=0.2):\n"
+                      "    raise NotImplementedError()\n"),
+    ("cancel_on_timeout", "async def first_within(timeout, *work):\n"
+                          "    raise NotImplementedError()\n")])
+def test_an_answer_not_yet_written_is_told_so_and_nothing_else(name, answer):
+    passed, printed = verdict(name, load(answer))
+    assert not passed and "is not written yet (it raises NotImplementedError" in printed
+    assert "went wrong in" not in printed, printed
+
+
 def test_a_plain_function_is_told_to_be_async():
     passed, printed = verdict("task_session", load("def run_session(words):\n    return []\n"))
     assert not passed and "async def run_session(words)" in printed

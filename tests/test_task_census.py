@@ -80,7 +80,7 @@ def test_a_coroutine_never_awaited_is_named_with_where_it_was_made():
 def test_a_task_that_swallows_cancellation_is_named_as_refusing_to_end():
     outcome = run_on_fresh_loop(answers.refuses_to_be_cancelled, deadline=2.0)
     found = "\n".join(outcome.problems("refuses_to_be_cancelled()"))
-    assert "still did not end within 0.5 s (CancelledError caught and ignored?)" in found
+    assert "still did not end within 0.3 s (CancelledError caught and ignored?)" in found
     assert "stubborn()" in found
 
 

@@ -44,7 +44,7 @@ from .census import LiveTask, describe_task, record_origin, unfinished
 from .watch import THRESHOLD, Block, BlockWatch
 
 ORIGIN_DEPTH = 32  # frames kept of where each coroutine was made (never-awaited reports)
-CANCEL_GRACE = 0.5  # seconds the leftovers get to end once cancelled
+CANCEL_GRACE = 0.3  # seconds the leftovers get to end once cancelled (they take ms)
 _FRAME_LINE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)')
 
 
