@@ -13,6 +13,7 @@ Chromium is Debian's (/usr/bin/chromium), driven by Python Playwright:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -27,7 +28,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from course_tools.net import free_port
@@ -57,6 +58,18 @@ def require_chromium() -> Path:
         pytest.fail(f"CI=true but {reason}")
     pytest.skip(reason)
 
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright, with the course's flags."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(require_chromium()),
+                                             args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
 
 
 # --- JupyterLab ------------------------------------------------------------------

@@ -3,43 +3,27 @@ sides: the reference passes, each known mistake fails with the words a
 learner needs, right answers written differently pass. (The notebook's own
 reference joins these when the lesson's notebook exists.)"""
 
-import contextlib
-import io
-
 import pytest
 
-from answers import load
+from answers import load, verdict
 from answers.asyncio_lesson import (FIRST_REFERENCE, READER_REFERENCE, RIGHT,
                                     SESSION_REFERENCE, WRONG)
-from autograder import CheckFailed, check
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def verdict(name: str, answers: dict) -> tuple[bool, str]:
-    """Visible cases, then hidden ones, as a graded cell runs them."""
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        for hidden in (False, True):
-            try:
-                check(name, hidden=hidden, answers=answers)
-            except CheckFailed:
-                return False, printed.getvalue()
-    return True, printed.getvalue()
 
 
 @pytest.mark.parametrize("name, source", [("task_session", SESSION_REFERENCE),
                                           ("cancel_on_timeout", FIRST_REFERENCE),
                                           ("stream_reader", READER_REFERENCE)])
 def test_the_reference_passes_visible_and_hidden(name, source):
-    passed, printed = verdict(name, load(source))
+    passed, printed, _ = verdict(name, load(source))
     assert passed, printed
 
 
 @pytest.mark.parametrize("mistake", sorted(WRONG))
 def test_each_mistake_fails_with_its_message(mistake):
     name, source, words = WRONG[mistake]
-    passed, printed = verdict(name, load(source))
+    passed, printed, _ = verdict(name, load(source))
     assert not passed, printed
     for word in words:
         assert word in printed, f"{word!r} not in:\n{printed}"
@@ -48,7 +32,7 @@ def test_each_mistake_fails_with_its_message(mistake):
 @pytest.mark.parametrize("right", sorted(RIGHT))
 def test_right_answers_written_differently_pass(right):
     name, source = RIGHT[right]
-    passed, printed = verdict(name, load(source))
+    passed, printed, _ = verdict(name, load(source))
     assert passed, printed
 
 
@@ -59,11 +43,11 @@ def test_right_answers_written_differently_pass(right):
     ("cancel_on_timeout", "async def first_within(timeout, *work):\n"
                           "    raise NotImplementedError()\n")])
 def test_an_answer_not_yet_written_is_told_so_and_nothing_else(name, answer):
-    passed, printed = verdict(name, load(answer))
+    passed, printed, _ = verdict(name, load(answer))
     assert not passed and "is not written yet (it raises NotImplementedError" in printed
     assert "went wrong in" not in printed, printed
 
 
 def test_a_plain_function_is_told_to_be_async():
-    passed, printed = verdict("task_session", load("def run_session(words):\n    return []\n"))
+    passed, printed, _ = verdict("task_session", load("def run_session(words):\n    return []\n"))
     assert not passed and "async def run_session(words)" in printed

@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser_helpers import (CHROMIUM_FLAGS, VIEWPORT, JupyterLab, LabPage, require_chromium,
+from browser_helpers import (VIEWPORT, chromium, JupyterLab, LabPage, require_chromium,
                              scratch_notebooks)
 from course_tools import learner_lab
 
@@ -122,13 +122,8 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(lab):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(require_chromium()),
-                                              args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

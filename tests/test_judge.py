@@ -91,6 +91,12 @@ def test_a_session_that_waits_its_own_way_is_confirmed(tmp_path, answer):
     (RIGHT_SESSION.replace("thread.join()", "thread.join(0.05)"), "still ran"),
     (RIGHT_SESSION.replace("thread.join()", "threading.Thread(target=thread.join).start()"),
      "still ran"),
+    # Read the probe's source: forge the record of a join that never happened.
+    (RIGHT_SESSION.replace("import queue", "import gc, math, queue, time").replace(
+        "thread.join()", "for probe in gc.get_objects():\n"
+        "                if type(probe).__name__ == 'Joins':\n"
+        "                    probe._until.setdefault(id(thread), []).append(math.inf)\n"
+        "            time.sleep(0.05)"), "still ran"),
     ("import threading\ndef run_session(words):\n    n, c = 0, []\n    for w in words:\n"
      "        n = 0 if w == 'exit' else n + 1\n"
      "        c += [] if w == 'exit' else [threading.active_count() + n]\n    return c\n",

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from answers import load
+from answers import load, verdict
 from answers.stopping_for_good import RIGHT, WRONG, closable_queue
-from autograder import CheckFailed, check
+from autograder import check
 from autograder.exercises.stepping import PausedCall
 from nbgrader_helpers import reference_answers
 
@@ -18,21 +18,6 @@ pytestmark = pytest.mark.timeout(120)
 
 def reference(name: str) -> dict:
     return load(reference_answers(LESSON)[name])
-
-
-def verdict(name: str, answers: dict) -> tuple[bool, str, bool]:
-    """Run the visible cases, then the hidden ones as a graded cell does:
-    (passed, what was printed, whether the failure was in the hidden cases)."""
-    import contextlib
-    import io
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        for hidden in (False, True):
-            try:
-                check(name, hidden=hidden, answers=answers)
-            except CheckFailed:
-                return False, printed.getvalue(), hidden
-    return True, printed.getvalue(), False
 
 
 @pytest.mark.parametrize("name", ["closable_queue", "call_with_timeout"])

@@ -11,16 +11,15 @@ moment first_within returns, whether each one had really ended.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable
 
-from ..tasks import DidNotReturn, LiveTask, Outcome, run_on_fresh_loop
-from ..threads import DeadlineExceeded
-from .harness import CheckFailed, learner_error, plural
+from ..tasks import LiveTask, Outcome
+from .coroutines import require_coroutine_function, run_answer
+from .harness import fail_if_any, learner_error, plural
 from .registry import exercise
 
 SLACK = 0.25  # seconds a right answer may take past the moment it should return
@@ -115,9 +114,7 @@ def _cases(hidden: bool) -> list[Callable[[], Case]]:
 @exercise("cancel_on_timeout", needs=("first_within",))
 def check_first_within(answers: dict[str, Any], hidden: bool) -> str:
     answer = answers["first_within"]
-    if not inspect.iscoroutinefunction(answer):
-        raise CheckFailed("first_within must be a coroutine function (async def "
-                          "first_within(timeout, *work)): the check runs it on an event loop.")
+    require_coroutine_function(answer, "first_within(timeout, *work)")
     for make in _cases(hidden):
         _run_case(answer, make())
     return ("the first result came back at once, the rest were cancelled and awaited, "
@@ -159,24 +156,12 @@ def _run_case(answer: Callable, case: Case) -> None:
 
     # Still running past 2 x timeout is already wrong: no need to wait longer.
     deadline = 2 * case.timeout + 2 * SLACK
-    try:
-        outcome = run_on_fresh_loop(driver, deadline=deadline, what=call)
-        outcome.result()
-    except DeadlineExceeded as stuck:
-        raise CheckFailed(f"{stuck}\nA blocking call holds the event loop: await "
-                          "instead.") from None
-    except DidNotReturn as late:
-        raise CheckFailed(f"{late}\nGive up on a task that does not end within "
-                          "2 × timeout: wait for the cancelled ones with a time limit "
-                          "(asyncio.wait(tasks, timeout=...)).") from None
+    outcome = run_answer(driver, what=call, deadline=deadline, when_late=(
+        "Give up on a task that does not end within 2 × timeout: wait for the cancelled "
+        "ones with a time limit (asyncio.wait(tasks, timeout=...))."))
     if isinstance(seen.error, Exception) and not isinstance(seen.error, TimeoutError):
         raise learner_error(seen.error, call)  # not written yet, or broken: say that alone
-    problems = _verdict(case, seen, outcome)
-    if len(problems) == 1:
-        raise CheckFailed(f"{call}: {problems[0]}")
-    if problems:
-        raise CheckFailed(f"{call} went wrong in {len(problems)} ways:\n" + "\n".join(
-            f"({number}) {problem}" for number, problem in enumerate(problems, 1)))
+    fail_if_any(call, _verdict(case, seen, outcome))
 
 
 def _verdict(case: Case, seen: _Seen, outcome: Outcome) -> list[str]:

@@ -142,3 +142,14 @@ def started_since(before: set[int]) -> list[threading.Thread]:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def fail_if_any(call: str, problems: list[str], joiner: str = ": ", each: str = "",
+                failure: type[CheckFailed] = CheckFailed) -> None:
+    """Raise ``failure`` naming the call and its one problem, or numbering them all."""
+    __tracebackhide__ = True
+    if len(problems) == 1:
+        raise failure(f"{call}{joiner}{problems[0]}")
+    if problems:
+        raise failure(f"{call} went wrong in {len(problems)} ways:\n" + "\n".join(
+            f"({number}) {each}{problem}" for number, problem in enumerate(problems, 1)))

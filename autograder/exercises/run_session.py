@@ -16,7 +16,8 @@ from ..threads.census import real_active_count, real_is_alive
 from ..threads.stand_ins import stand_in
 from .registry import exercise
 from ..threads.origins import started_threads
-from .harness import CheckFailed, call_answer, plural, running_at_return, started_since
+from .harness import (call_answer, fail_if_any, plural, running_at_return,
+                      started_since)
 from .limits import EXIT_DEADLINE
 from .leaky_consumer import drain, real_current_thread, reference_consumer
 
@@ -129,11 +130,7 @@ def _session_case(answer: Callable, words: list[str], attempts: int = 3) -> None
     problems += _surplus_problems(consumers)
     problems += _count_problems(counts, [start[0] + offset for offset in
                                          expected_offsets(words)], start[0])
-    if len(problems) == 1:
-        raise CheckFailed(f"{call} {problems[0]}")
-    if problems:
-        raise CheckFailed(f"{call} went wrong in {len(problems)} ways:\n" + "\n".join(
-            f"({number}) It {problem}" for number, problem in enumerate(problems, 1)))
+    fail_if_any(call, problems, joiner=" ", each="It ")
 
 
 def _thread_problems(baseline: Baseline, still: list[threading.Thread],

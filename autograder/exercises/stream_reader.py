@@ -12,7 +12,6 @@ polls wakes it every few milliseconds.
 
 from __future__ import annotations
 
-import inspect
 import socket
 import threading
 import time
@@ -22,10 +21,10 @@ from collections.abc import Callable
 
 from ..sockets.descriptors import tcp_socket_inode
 from ..sockets.peer import LOOPBACK, Peer, PeerView
-from ..tasks import DidNotReturn, Outcome, run_on_fresh_loop
-from ..threads import DeadlineExceeded
+from ..tasks import Outcome
 from ..threads.census import mark_own
-from .harness import CheckFailed, TooSlow, learner_error, retry_when_too_slow
+from .coroutines import require_coroutine_function, run_answer
+from .harness import CheckFailed, TooSlow, fail_if_any, retry_when_too_slow
 from .registry import exercise
 
 GREETING = b"hello from the check\n"
@@ -109,10 +108,7 @@ class _Server:
 @exercise("stream_reader", needs=("read_then_stop",))
 def check_stream_reader(answers: dict[str, Any], hidden: bool) -> str:
     answer = answers["read_then_stop"]
-    if not inspect.iscoroutinefunction(answer):
-        raise CheckFailed("read_then_stop must be a coroutine function (async def "
-                          "read_then_stop(host, port, linger=0.2)): the check runs it on "
-                          "an event loop.")
+    require_coroutine_function(answer, "read_then_stop(host, port, linger=0.2)")
     for linger in ([0.2, 0.3] if not hidden else [0.5, 1.0]):
         retry_when_too_slow(lambda linger=linger: _case(answer, linger))
     return ("the reader read until the end of the stream and ended at once when the writer "
@@ -123,27 +119,16 @@ def _case(answer: Callable, linger: float) -> None:
     server = _Server()
     call = f"read_then_stop({LOOPBACK!r}, {server.port}, linger={linger:g})"
     try:
-        outcome = run_on_fresh_loop(answer, LOOPBACK, server.port, linger,
-                                    deadline=linger + 2.0, block_threshold=None, what=call,
-                                    at_return=server.look_at_return)
-        value = outcome.result()
-    except DeadlineExceeded as stuck:
-        raise CheckFailed(f"{stuck}\nA blocking call holds the event loop: await "
-                          "instead.") from None
-    except DidNotReturn as late:
-        raise CheckFailed(f"{late}\nAfter closing the writer, wait for the reader task "
-                          "with a time limit of 1 s (asyncio.wait_for).") from None
-    except Exception as error:  # noqa: BLE001 - the learner's code failed
-        raise learner_error(error, call) from None
+        outcome = run_answer(answer, LOOPBACK, server.port, linger, what=call,
+                             deadline=linger + 2.0, block_threshold=None,
+                             at_return=server.look_at_return, when_late=(
+                                 "After closing the writer, wait for the reader task with "
+                                 "a time limit of 1 s (asyncio.wait_for)."))
     finally:
         saw = server.finish()
-    problems = outcome.problems(call) + _problems(value, linger, saw, outcome)
-    if len(problems) == 1:
-        raise (TooSlow if problems[0].startswith("the reader ended") else CheckFailed)(
-            f"{call}: {problems[0]}")
-    if problems:
-        raise CheckFailed(f"{call} went wrong in {len(problems)} ways:\n" + "\n".join(
-            f"({number}) {problem}" for number, problem in enumerate(problems, 1)))
+    problems = outcome.problems(call) + _problems(outcome.value, linger, saw, outcome)
+    only_late = len(problems) == 1 and problems[0].startswith("the reader ended")
+    fail_if_any(call, problems, failure=TooSlow if only_late else CheckFailed)
 
 
 def _problems(value: object, linger: float, saw: _ServerSaw, outcome: Outcome) -> list[str]:

@@ -3,14 +3,13 @@ task per word, every one stopped and awaited on "exit"."""
 
 from __future__ import annotations
 
-import inspect
 import random
 from typing import Any
 from collections.abc import Callable
 
-from ..tasks import DidNotReturn, Outcome, run_on_fresh_loop
-from ..threads import DeadlineExceeded
-from .harness import CALL_DEADLINE, CheckFailed, learner_error, plural
+from ..tasks import Outcome
+from .coroutines import require_coroutine_function, run_answer
+from .harness import CALL_DEADLINE, fail_if_any, plural
 from .registry import exercise
 
 
@@ -32,9 +31,7 @@ def check_task_session(answers: dict[str, Any], hidden: bool) -> str:
         sessions = [[rng.choice(["go", "go", "go", "exit"]) for _ in range(rng.randint(1, 25))]
                     for _ in range(6)]
     answer = answers["run_session"]
-    if not inspect.iscoroutinefunction(answer):
-        raise CheckFailed("run_session must be a coroutine function (async def "
-                          "run_session(words)): the check runs it on an event loop.")
+    require_coroutine_function(answer, "run_session(words)")
     for words in sessions:
         _session_case(answer, words)
     return "each session counted its consumer tasks right and left no task behind."
@@ -42,17 +39,10 @@ def check_task_session(answers: dict[str, Any], hidden: bool) -> str:
 
 def _session_case(answer: Callable, words: list[str]) -> None:
     call = f"run_session({words!r})"
-    try:
-        outcome = run_on_fresh_loop(answer, list(words), deadline=CALL_DEADLINE, what=call)
-        counts = outcome.result()
-    except DeadlineExceeded as stuck:  # the loop itself was held past the deadline
-        raise CheckFailed(f"{stuck}\nA blocking call (time.sleep, a lock, a plain "
-                          "socket) holds the event loop: await instead.") from None
-    except DidNotReturn as late:
-        raise CheckFailed(f"{late}\nOn \"exit\", each consumer must be told to stop (a "
-                          "stop value each, or cancel()) before you wait for it.") from None
-    except Exception as error:  # noqa: BLE001 - the learner's code failed
-        raise learner_error(error, call) from None
+    outcome = run_answer(answer, list(words), what=call, deadline=CALL_DEADLINE, when_late=(
+        "On \"exit\", each consumer must be told to stop (a stop value each, or cancel()) "
+        "before you wait for it."))
+    counts = outcome.value
     problems = outcome.problems(call)
     if outcome.left:
         problems.append("Nothing run_session starts may outlive the call: on \"exit\", "
@@ -60,11 +50,7 @@ def _session_case(answer: Callable, words: list[str]) -> None:
                         "tasks, or start them in an asyncio.TaskGroup).")
     problems += _started_problems(outcome, words)
     problems += _count_problems(counts, expected_counts(words))
-    if len(problems) == 1:
-        raise CheckFailed(f"{call}: {problems[0]}")
-    if problems:
-        raise CheckFailed(f"{call} went wrong in {len(problems)} ways:\n" + "\n".join(
-            f"({number}) {problem}" for number, problem in enumerate(problems, 1)))
+    fail_if_any(call, problems)
 
 
 def _started_problems(outcome: Outcome, words: list[str]) -> list[str]:

@@ -19,3 +19,21 @@ def load(*sources: str) -> dict:
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         exec(compile(source, filename, "exec"), namespace)
     return namespace
+
+
+def verdict(name: str, answers: dict) -> tuple[bool, str, bool]:
+    """Check ``name`` on ``answers``: the visible cases, then the hidden ones, as
+    a graded cell runs them. (passed, what was printed, whether the failure
+    was in the hidden cases)."""
+    import contextlib
+    import io
+
+    from autograder import CheckFailed, check
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        for hidden in (False, True):
+            try:
+                check(name, hidden=hidden, answers=answers)
+            except CheckFailed:
+                return False, printed.getvalue(), hidden
+    return True, printed.getvalue(), False
