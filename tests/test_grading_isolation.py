@@ -49,3 +49,48 @@ def test_restore_undoes_each_kind_of_tampering_and_says_what_it_was():
                   "threading.active_count", "harness.expect", "import machinery",
                   "builtins.check (added)"):
         assert any(words in change for change in seen["changed"]), words
+
+
+def test_asyncio_is_put_back_and_using_it_rightly_changes_nothing():
+    """Lesson 06's census counts the loop's tasks with asyncio's own functions:
+    a learner who replaces them is undone and named; one who merely runs a loop,
+    a task group, a queue and a stream (asyncio makes some of its state on first
+    use) is not reported."""
+    seen = run("""
+        import json
+        from autograder.grading import integrity
+        integrity.import_whole_grader()
+        snapshot = integrity.Snapshot.take()
+        import asyncio
+
+        async def everything():
+            async with asyncio.TaskGroup() as group:
+                group.create_task(asyncio.sleep(0))
+            queue = asyncio.Queue()
+            await queue.put(1)
+            await queue.get()
+            server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            await reader.read()
+            writer.close()
+            server.close()
+            async with asyncio.timeout(1):
+                await asyncio.wait_for(asyncio.sleep(0), 1)
+
+        asyncio.run(everything())
+        loop = asyncio.new_event_loop(); loop.run_until_complete(asyncio.sleep(0)); loop.close()
+        used_rightly = snapshot.restore()
+        real_all_tasks = asyncio.all_tasks
+        asyncio.all_tasks = lambda loop=None: set()
+        asyncio.tasks.all_tasks = asyncio.all_tasks
+        asyncio.BaseEventLoop.create_task = lambda self, coro, **kw: None
+        hidden = snapshot.restore()
+        print(json.dumps({"used_rightly": used_rightly, "hidden": hidden,
+                          "back": asyncio.all_tasks is real_all_tasks}))
+    """)
+    assert seen["used_rightly"] == []
+    assert seen["back"]
+    for words in ("asyncio.all_tasks", "asyncio.tasks.all_tasks",
+                  "asyncio.base_events.BaseEventLoop.create_task"):
+        assert words in seen["hidden"], (words, seen["hidden"])
