@@ -19,8 +19,15 @@ def source_of(name: str) -> str:
     return (PROGRAMS / name).read_text()
 
 
-def side_by_side(go_name: str, python_name: str):
-    """An HTML display of the Go original beside its Python port."""
+def _title(name: str) -> str:
+    if name.endswith(".go"):
+        return "Go (the book)"
+    return "Python, asyncio tasks" if name.endswith("_tasks.py") else "Python (the port)"
+
+
+def side_by_side(go_name: str, *python_names: str):
+    """An HTML display of the Go original beside its Python ports (threads,
+    tasks: each titled by its file name's ending)."""
     from IPython.display import HTML
     from pygments import highlight
     from pygments.formatters import HtmlFormatter
@@ -28,13 +35,14 @@ def side_by_side(go_name: str, python_name: str):
 
     formatter = HtmlFormatter(nowrap=False, style="default")
     columns = []
-    for title, name, lexer in (("Go (the book)", go_name, GoLexer()),
-                               ("Python (the port)", python_name, PythonLexer())):
+    for name in (go_name, *python_names):
+        lexer = GoLexer() if name.endswith(".go") else PythonLexer()
         code = highlight(source_of(name), lexer, formatter)
         columns.append(f'<div style="flex:1;min-width:20em;overflow:auto">'
-                       f'<b>{html.escape(title)}</b>{code}</div>')
+                       f'<b>{html.escape(_title(name))}</b>{code}</div>')
     style = f"<style>{formatter.get_style_defs('.highlight')}</style>"
-    return HTML(style + '<div style="display:flex;gap:1em">' + "".join(columns) + "</div>")
+    return HTML(style + '<div style="display:flex;flex-wrap:wrap;gap:1em">'
+                + "".join(columns) + "</div>")
 
 
 @dataclass
