@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 GRADED_LESSONS = ["01_leaky_consumer", "02_socket_reader", "03_waitgroup",
-                  "04_channels_vs_locks", "05_stopping_for_good"]
+                  "04_channels_vs_locks", "05_stopping_for_good", "06_asyncio_tasks"]
 WORST_LESSON = "01_leaky_consumer"
 REFERENCE_STUDENT = "ada_lovelace"  # the demo class's student with the reference answers
 

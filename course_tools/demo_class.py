@@ -27,7 +27,7 @@ from .answers import REFERENCE, reference_answers, student_notebook
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo_class"
 LESSONS = ("01_leaky_consumer", "02_socket_reader", "03_waitgroup", "04_channels_vs_locks",
-           "05_stopping_for_good")
+           "05_stopping_for_good", "06_asyncio_tasks")
 
 # ---- the answers the students wrote -------------------------------------
 
@@ -152,6 +152,17 @@ def give_up_without_cancelling() -> str:  # join(timeout), and the worker runs o
                    "")
 
 
+def tasks_never_stopped() -> str:  # program A with tasks: no consumer is ever stopped
+    return _mutate("06_asyncio_tasks", "task_session",
+                   "            await stop_all()\n", "            pass\n"
+                   ).replace("    await stop_all()\n    return counts", "    return counts")
+
+
+def sleeps_the_loop() -> str:  # time.sleep in a coroutine: every task stops with it
+    return _mutate("06_asyncio_tasks", "stream_reader",
+                   "    await asyncio.sleep(linger)\n", "    time.sleep(linger)\n")
+
+
 def delete_cell(grade_id: str):
     def edit(notebook):
         notebook.cells = [c for c in notebook.cells
@@ -183,6 +194,8 @@ def students() -> dict[str, dict[str, tuple[dict, object]]]:
                                         signal_done=queue_without_join()),
             "05_stopping_for_good": ref("05_stopping_for_good", closable_queue=close_wakes_one(),
                                         call_with_timeout=give_up_without_cancelling()),
+            "06_asyncio_tasks": ref("06_asyncio_tasks", task_session=tasks_never_stopped(),
+                                    stream_reader=sleeps_the_loop()),
         },
         # A cell that never finishes (the cell timeout stops it) and a wait
         # that never gives up (the check's deadline stops it).
@@ -211,7 +224,7 @@ def students() -> dict[str, dict[str, tuple[dict, object]]]:
         # Opened the notebooks and handed them in untouched.
         "hal_untouched": {lesson: ({}, None)
                           for lesson in ("01_leaky_consumer", "03_waitgroup",
-                                         "05_stopping_for_good")},
+                                         "05_stopping_for_good", "06_asyncio_tasks")},
     }
 
 

@@ -290,6 +290,18 @@ FIRST_WAITS_WITHOUT_LIMIT = FIRST_REFERENCE.replace(
 FIRST_SWALLOWS_CANCELLATION = FIRST_REFERENCE.replace(
     "    finally:\n", "    except asyncio.CancelledError:\n        done = set()\n    finally:\n")
 
+# wait_for cancels what it wraps (here asyncio.wait), not the tasks that wait watches.
+FIRST_WAIT_FOR_ALONE = '''
+import asyncio
+
+
+async def first_within(timeout, *work):
+    tasks = [asyncio.create_task(w()) for w in work]
+    done, _ = await asyncio.wait_for(
+        asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED), timeout)
+    return done.pop().result()
+'''
+
 FIRST_ONE_AFTER_ANOTHER = '''
 import asyncio
 
@@ -315,6 +327,8 @@ FIRST_SAYS_NOTHING = FIRST_REFERENCE.replace(
 _add(WRONG, {
     "the rest never cancelled": ("cancel_on_timeout", FIRST_NEVER_CANCELS,
                                  ["not done when it returned", "cancel each task"]),
+    "wait_for without cancelling the rest": ("cancel_on_timeout", FIRST_WAIT_FOR_ALONE,
+                                             ["not done when it returned", "cancel each task"]),
     "the rest cancelled, not awaited": ("cancel_on_timeout", FIRST_CANCELS_WITHOUT_WAITING,
                                ["cancel() only asks", "await the cancelled tasks"]),
     "waits for a refusing task without limit": ("cancel_on_timeout", FIRST_WAITS_WITHOUT_LIMIT,
