@@ -36,6 +36,8 @@ def run(*tags: str) -> tuple[dict, str]:
 def test_tasks_run_to_their_first_await_and_a_stop_value_each_ends_them():
     seen, printed = run("define-consumer", "demo-await-in-a-cell")
     assert "ours, not done: 3" in printed
+    loops_count = int(printed.split("tasks of this loop:")[1].split()[0])
+    assert loops_count >= 4, printed  # ours and the task running the cell
     assert "ours, not done after a 0 each: 0" in printed
     assert all(task.done() for task in seen["started"])
 
