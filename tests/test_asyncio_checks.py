@@ -6,6 +6,7 @@ reference joins these when the lesson's notebook exists.)"""
 import pytest
 
 from answers import load, verdict
+from answers.asyncio_heldout import HELDOUT
 from answers.asyncio_lesson import (FIRST_REFERENCE, READER_REFERENCE, RIGHT,
                                     SESSION_REFERENCE, WRONG)
 
@@ -34,6 +35,31 @@ def test_right_answers_written_differently_pass(right):
     name, source = RIGHT[right]
     passed, printed, _ = verdict(name, load(source))
     assert passed, printed
+
+
+# The notebook defines program B's consumer before the first answer; some use it.
+NOTEBOOKS_CONSUMER = """
+import asyncio
+
+async def consumer(queue):
+    while True:
+        data = await queue.get()
+        if data == 0:
+            break
+"""
+
+
+@pytest.mark.parametrize("answer", sorted(HELDOUT))
+def test_held_out_answers_get_the_verdict_a_teacher_gave(answer):
+    """Three of these failed first: two right first_within that cancel on the
+    caller's cancellation without waiting (the lesson asks only to cancel), one
+    whose refusing work ran inside a wrapper task; and a run_session whose
+    gather raised CancelledError stopped the check instead of failing it."""
+    name, source, expected = HELDOUT[answer]
+    passed, printed, _ = verdict(name, load(NOTEBOOKS_CONSUMER, source))
+    assert ("pass" if passed else "fail") == expected, printed
+    if answer == "ts_wrong_gather_raises":
+        assert "raised CancelledError, though nobody cancelled it" in printed, printed
 
 
 @pytest.mark.parametrize("name, answer", [

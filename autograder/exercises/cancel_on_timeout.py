@@ -166,9 +166,11 @@ def _run_case(answer: Callable, case: Case) -> None:
 
 def _verdict(case: Case, seen: _Seen, outcome: Outcome) -> list[str]:
     stubborn = {w.name for w in case.works if w.stubborn}
+    # The stubborn work's own task, even when the learner's wrapper coroutine runs it.
+    stubborn_tasks = {w.task.get_name() for w in case.works if w.stubborn and w.task}
 
     def excused(task: LiveTask) -> bool:  # the work's fault, not the learner's
-        return task.coroutine in stubborn
+        return task.coroutine in stubborn or task.name in stubborn_tasks
 
     problems = outcome.problems("first_within", excused)
     problems += _started_problems(case)
@@ -267,10 +269,12 @@ def _caller_cancelled_problems(case: Case, seen: _Seen) -> list[str]:
         problems.append(f"the check cancelled the call after {case.cancel_caller_after:g} "
                         f"s, and it {got}: a CancelledError of the caller must go on up "
                         "(re-raise it after cleaning up; never swallow it).")
+    # Asked to cancel is enough here: the caller's cancellation is on its way up,
+    # and what the lesson asks of the call is to pass it on to the tasks it started.
     running = [w.name for w in case.works if w.started is not None
-               and seen.at_return[w.name] != "ended"]
+               and seen.at_return[w.name] == "running"]
     if running:
         problems.append(f"cancelled itself, it left {plural(len(running), 'task')} running "
-                        f"({', '.join(running)}): cancel and await them on the way out "
-                        "(try/finally, or an asyncio.TaskGroup).")
+                        f"({', '.join(running)}) without cancelling them: cancel them on "
+                        "the way out (try/finally, or an asyncio.TaskGroup).")
     return problems
