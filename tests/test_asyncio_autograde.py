@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from answers.asyncio_lesson import RIGHT, WRONG
+from answers.asyncio_lesson import RIGHT, SESSION_NEVER_STOPS, WRONG
 from autograder.grading.incidents import incidents
 from nbgrader_helpers import LessonGradingTests
 
@@ -19,30 +19,13 @@ GRADED_MISTAKES = [
 # which the task census reads, and keeps its tasks so that none is collected.
 # Its own kernel passes it; the re-check puts asyncio back before the test
 # cell and finds the leak.
-HIDES_ITS_TASKS = """
-import asyncio
-
-KEPT = []  # so that no task is collected: nothing says "destroyed"
-
-
-async def consumer(queue):
-    while True:
-        await queue.get()
-
-
-async def run_session(words):
-    queue, consumers, counts = asyncio.Queue(), [], []
-    for word in words:
-        if word == "exit":
-            consumers = []  # forgotten, not stopped
-        else:
-            consumers.append(asyncio.create_task(consumer(queue)))
-            KEPT.append(consumers[-1])
-        counts.append(len(consumers))
-    return counts
-
-asyncio.all_tasks = lambda loop=None: set()
-"""
+HIDES_ITS_TASKS = "KEPT = []  # so that no task is collected: nothing says destroyed\n" + \
+    SESSION_NEVER_STOPS.replace(
+        "            consumers.append(asyncio.create_task(consumer(queue)))\n",
+        "            consumers.append(asyncio.create_task(consumer(queue)))\n"
+        "            KEPT.append(consumers[-1])\n") + \
+    "\nasyncio.all_tasks = lambda loop=None: set()\n"
+assert "KEPT.append" in HIDES_ITS_TASKS
 pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
 

@@ -15,6 +15,7 @@ import threading
 import time
 
 import matplotlib.pyplot as plt
+import pytest
 
 from autograder.lessons.go import run_go
 from autograder.lessons.programs import PROGRAMS, run_python, side_by_side, source_of
@@ -82,13 +83,6 @@ def test_in_go_neither_a_sleeping_nor_a_computing_goroutine_stops_the_heartbeat(
     assert "Go: go1." in printed
 
 
-def test_cancel_only_asks_and_the_task_ends_when_awaited():
-    _, printed = run("demo-cancel-only-asks")
-    assert "right after cancel(), done: False" in printed
-    assert "slow(): cleanup ran" in printed
-    assert "after waiting for it, done: True cancelled: True" in printed
-
-
 def test_a_waiting_task_and_a_goroutine_cost_a_few_kib_and_a_thread_several_times_more():
     seen, printed = run("demo-cost-of-a-task", "demo-cost-figure")
     costs = seen["costs"]
@@ -140,18 +134,29 @@ def test_each_program_is_shown_in_go_with_threads_and_with_tasks():
             assert title in html, (tag, title)
 
 
-def test_a_task_that_catches_cancelled_error_goes_on_until_it_decides_to_end():
-    _, printed = run("demo-cancel-refused")
-    assert "stubborn(): cancelled, and going on" in printed
-    assert "0.1 s after cancel(), still running: True" in printed
-    assert "it ended on its own; cancelled: False" in printed
+# Demos whose claim is what they print, line for line.
+PRINTED = [
+    pytest.param("demo-cancel-only-asks", [
+        "right after cancel(), done: False", "slow(): cleanup ran",
+        "after waiting for it, done: True cancelled: True",
+    ], id="cancel only asks, and the task ends when awaited"),
+    pytest.param("demo-cancel-refused", [
+        "stubborn(): cancelled, and going on", "0.1 s after cancel(), still running: True",
+        "it ended on its own; cancelled: False",
+    ], id="a task that catches CancelledError goes on until it decides to end"),
+    pytest.param("demo-timeouts", [
+        "after asyncio.wait(timeout=0.05):   done False",
+        "after asyncio.wait_for(...0.05):    cancelled True",
+        "after async with asyncio.timeout(): cancelled True",
+    ], id="wait gives up without cancelling, wait_for and timeout cancel"),
+]
 
 
-def test_wait_gives_up_without_cancelling_and_wait_for_and_timeout_cancel():
-    _, printed = run("demo-timeouts")
-    assert "after asyncio.wait(timeout=0.05):   done False" in printed
-    assert "after asyncio.wait_for(...0.05):    cancelled True" in printed
-    assert "after async with asyncio.timeout(): cancelled True" in printed
+@pytest.mark.parametrize("tag, lines", PRINTED)
+def test_the_demo_prints_what_the_lesson_says(tag, lines):
+    _, printed = run(tag)
+    for line in lines:
+        assert line in printed, f"{line!r} not in:\n{printed}"
 
 
 def test_a_task_group_cancels_and_waits_for_the_rest_when_one_fails():
