@@ -5,9 +5,9 @@ package main
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -26,13 +26,16 @@ func main() {
 	var n int
 	fmt.Scan(&n)
 	stop := make(chan struct{}) // never closed: every goroutine waits for good
+	var running sync.WaitGroup  // each says it runs, then waits
+	running.Add(n)
 	before, began := rssMiB(), time.Now()
 	for i := 0; i < n; i++ {
-		go func() { <-stop }()
+		go func() {
+			running.Done()
+			<-stop
+		}()
 	}
-	for runtime.NumGoroutine() < n+1 { // main and the n
-		runtime.Gosched()
-	}
+	running.Wait() // every goroutine has run up to its wait
 	fmt.Printf("{\"seconds\": %f, \"mib\": %f}\n", time.Since(began).Seconds(), rssMiB()-before)
 	// main returns: the program ends, its goroutines with it
 }
