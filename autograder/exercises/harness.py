@@ -145,7 +145,7 @@ def plural(count: int, word: str) -> str:
 
 
 def fail_if_any(call: str, problems: list[str], joiner: str = ": ", each: str = "",
-                failure: type[CheckFailed] = CheckFailed) -> None:
+                failure: type[Exception] = CheckFailed) -> None:
     """Raise ``failure`` naming the call and its one problem, or numbering them all."""
     __tracebackhide__ = True
     if len(problems) == 1:

@@ -21,8 +21,8 @@ from collections.abc import Callable
 
 from ..sockets.descriptors import tcp_socket_inode
 from ..sockets.peer import LOOPBACK, Peer, PeerView
-from ..tasks import Outcome
 from ..threads.census import mark_own
+from ..tasks import Outcome
 from .coroutines import require_coroutine_function, run_answer
 from .harness import CheckFailed, TooSlow, fail_if_any, retry_when_too_slow
 from .registry import exercise
@@ -39,7 +39,7 @@ WAKEUPS_PER_SECOND = 15  # more often than this in between: the reader polls
 
 
 @dataclass
-class _ServerSaw:
+class ServerSaw:
     accepted_at: float | None = None
     greeted_at: float | None = None
     learner_port: int | None = None
@@ -49,14 +49,18 @@ class _ServerSaw:
     closed_after: bool = False  # a reset when written to after the call
 
 
-class _Server:
+class Server:
     """One connection's server, in a thread of the check's own."""
 
-    def __init__(self) -> None:
-        self.listener = socket.create_server((LOOPBACK, 0))
+    def __init__(self, listener: socket.socket | None = None,
+                 tcp_table: str = "/proc/net/tcp") -> None:
+        """``listener``: one made elsewhere (the judge's is the learner
+        process's, handed over); ``tcp_table``: where its connections are listed."""
+        self.listener = listener or socket.create_server((LOOPBACK, 0))
         self.listener.settimeout(5.0)
+        self.tcp_table = tcp_table
         self.port = self.listener.getsockname()[1]
-        self.saw = _ServerSaw()
+        self.saw = ServerSaw()
         self.call_over = threading.Event()
         self.thread = mark_own(threading.Thread(target=self._serve, daemon=True,
                                                 name="autograder stream server"))
@@ -96,42 +100,69 @@ class _Server:
     def look_at_return(self) -> None:
         """Whether the learner's socket was still open the moment the call returned."""
         if self.saw.learner_port is not None:
-            self.saw.open_at_return = bool(tcp_socket_inode(self.saw.learner_port, self.port))
+            self.saw.open_at_return = bool(tcp_socket_inode(self.saw.learner_port, self.port,
+                                                            self.tcp_table))
 
-    def finish(self) -> _ServerSaw:
+    def finish(self) -> ServerSaw:
         self.call_over.set()
         self.listener.close()  # if nobody connected
         self.thread.join(2.0)
         return self.saw
 
 
+LINGERS = {False: (0.2, 0.3), True: (0.5, 1.0)}  # by hidden
+
+
 @exercise("stream_reader", needs=("read_then_stop",))
 def check_stream_reader(answers: dict[str, Any], hidden: bool) -> str:
     answer = answers["read_then_stop"]
     require_coroutine_function(answer, "read_then_stop(host, port, linger=0.2)")
-    for linger in ([0.2, 0.3] if not hidden else [0.5, 1.0]):
+    for linger in LINGERS[hidden]:
         retry_when_too_slow(lambda linger=linger: _case(answer, linger))
     return ("the reader read until the end of the stream and ended at once when the writer "
             "closed; the server saw the end-of-stream and the socket was closed.")
 
 
-def _case(answer: Callable, linger: float) -> None:
-    server = _Server()
-    call = f"read_then_stop({LOOPBACK!r}, {server.port}, linger={linger:g})"
-    try:
-        outcome = run_answer(answer, LOOPBACK, server.port, linger, what=call,
-                             deadline=linger + 2.0, block_threshold=None,
-                             at_return=server.look_at_return, when_late=(
-                                 "After closing the writer, wait for the reader task with "
+def call_text(port: int, linger: float) -> str:
+    return f"read_then_stop({LOOPBACK!r}, {port}, linger={linger:g})"
+
+
+def run_call(answer: Callable, port: int, linger: float,
+             at_return: Callable[[], Any]) -> Outcome:
+    """The learner's read_then_stop on a fresh loop, with the server at ``port``;
+    ``at_return`` runs the moment it returns."""
+    return run_answer(answer, LOOPBACK, port, linger, what=call_text(port, linger),
+                      deadline=linger + 2.0, block_threshold=None, at_return=at_return,
+                      when_late=("After closing the writer, wait for the reader task with "
                                  "a time limit of 1 s (asyncio.wait_for)."))
+
+
+def fail_on(call: str, problems: list[str], late: type[Exception] = TooSlow,
+            wrong: type[Exception] = CheckFailed) -> None:
+    """A case with problems fails; one that was only late may be tried again."""
+    only_late = len(problems) == 1 and problems[0].startswith("the reader ended")
+    fail_if_any(call, problems, failure=late if only_late else wrong)
+
+
+def _case(answer: Callable, linger: float) -> None:
+    server = Server()
+    try:
+        outcome = run_call(answer, server.port, linger, server.look_at_return)
     finally:
         saw = server.finish()
-    problems = outcome.problems(call) + _problems(outcome.value, linger, saw, outcome)
-    only_late = len(problems) == 1 and problems[0].startswith("the reader ended")
-    fail_if_any(call, problems, failure=TooSlow if only_late else CheckFailed)
+    problems = outcome.problems(call_text(server.port, linger)) + problems_seen(
+        outcome.value, linger, saw, outcome.returned_at, lambda start, end: sum(
+            1 for t in outcome.wakeups if start <= t <= end))
+    fail_on(call_text(server.port, linger), problems)
 
 
-def _problems(value: object, linger: float, saw: _ServerSaw, outcome: Outcome) -> list[str]:
+def problems_seen(value: object, linger: float, saw: ServerSaw, returned_at: float | None,
+                  wakeups: Callable[[float, float], int],
+                  allowed: tuple[float, float] = (WAKEUPS_ALLOWED, WAKEUPS_PER_SECOND)
+                  ) -> list[str]:
+    """What is wrong, from what the server saw, the value and the moment the
+    call returned, and ``wakeups(start, end)``: how often the loop woke up
+    between two moments (``allowed``: that many, plus so many a second)."""
     if saw.accepted_at is None:
         return ["it never connected: asyncio.open_connection(host, port)."]
     problems = []
@@ -161,15 +192,14 @@ def _problems(value: object, linger: float, saw: _ServerSaw, outcome: Outcome) -
         problems.append("after the call, the socket still took data in: it was not "
                         "closed (close the writer and await wait_closed()).")
     quiet = ((saw.greeted_at or saw.accepted_at) + BURST, saw.ended_at - BURST)
-    wakeups = sum(1 for t in outcome.wakeups if quiet[0] <= t <= quiet[1])
-    allowed = WAKEUPS_ALLOWED + WAKEUPS_PER_SECOND * max(quiet[1] - quiet[0], 0)
-    if wakeups > allowed:
-        problems.append(f"the event loop woke up {wakeups} times in the {held:.2f} s the "
+    woke = wakeups(*quiet)
+    if woke > allowed[0] + allowed[1] * max(quiet[1] - quiet[0], 0):
+        problems.append(f"the event loop woke up {woke} times in the {held:.2f} s the "
                         "connection was open: the reader polls (a short timeout or a sleep "
                         "in a loop). Let it wait in await reader.read(...): it returns b\"\" "
                         "at the end of the stream, when the writer closes.")
-    if outcome.returned_at is not None and not problems:
-        late = outcome.returned_at - saw.ended_at
+    if returned_at is not None and not problems:
+        late = returned_at - saw.ended_at
         if late > ENDS_WITHIN:
             problems.append(f"the reader ended {late:.2f} s after the writer closed; a "
                             "reader waiting in await reader.read(...) ends at once.")

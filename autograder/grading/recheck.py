@@ -17,7 +17,9 @@ in the grader (and says so), then stops and answers the judge on the channel
 
 A call may carry ``"descriptors": n``: the judge has sent n open files on the
 descriptors channel (SCM_RIGHTS), and the probe gets their numbers here as
-its argument ``descriptors`` (it owns them).
+its argument ``descriptors`` (it owns them). The other way, a probe's step
+may name ``"handing": [fd, ...]``: those files go to the judge on the same
+channel, are closed here, and the step says ``"handed": n``.
 
 Everything learner code prints goes nowhere. The plan: ``{"channel_fd",
 "descriptors_fd", "cell_timeout", "cells": [{"index", "label", "source", "test"}]}``.
@@ -46,7 +48,7 @@ from autograder.threads import DeadlineExceeded, call_with_deadline  # noqa: E40
 # and json.loads look the module's classes up at every call).
 _encode, _decode = json.JSONEncoder(default=repr).encode, json.JSONDecoder().decode
 _REAL_PROBES = dict(PROBES)  # the snapshot restores modules, not a register's contents
-_recv_fds = socket.recv_fds
+_recv_fds, _send_fds = socket.recv_fds, socket.send_fds
 
 
 class Channel:
@@ -78,6 +80,22 @@ class Channel:
                 os.close(fd)
             raise ValueError(f"{count} descriptors announced, {len(fds)} received")
         return fds
+
+    def hand(self, step: object) -> object:
+        """A step that names files to hand over: sent, closed here, counted."""
+        if not isinstance(step, dict) or "handing" not in step:
+            return step
+        fds = step.pop("handing")
+        try:
+            if self.descriptors is None or not fds or \
+                    not all(type(fd) is int for fd in fds):
+                raise ValueError("no descriptors channel, or nothing to hand over")
+            _send_fds(self.descriptors, [b"H"], fds)
+        finally:
+            for fd in fds if isinstance(fds, list) else ():
+                if type(fd) is int:
+                    os.close(fd)
+        return dict(step, handed=len(fds))
 
 
 def serve(channel: Channel, namespace: dict, probes: dict) -> str:
@@ -119,7 +137,7 @@ def serve(channel: Channel, namespace: dict, probes: dict) -> str:
 def _advance(channel: Channel, probe):
     """Run a probe to its next step; the probe if it waits, else None."""
     try:
-        channel.send(step=next(probe))
+        channel.send(step=channel.hand(next(probe)))
         return probe
     except StopIteration as end:
         channel.send(result=end.value or {})

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from . import (call_with_timeout, channels_vs_locks, closable_queue,  # noqa: F401
                leaky_consumer, local_close, peer_close, run_with_waitgroup, socket_reader,
-               waitgroup)
+               stream_reader, waitgroup)
 from .registry import JUDGES, exercises_checked, expect, judge
 from .subject import Rejected, Subject, SubjectGone
 

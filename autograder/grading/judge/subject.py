@@ -108,6 +108,23 @@ class Subject:
             self.send(call=probe, args=args)
         return self._reply(probe)
 
+    def take_files(self, step: dict, what: str) -> list[int]:
+        """The open files a probe's step handed over (``"handed": n``)."""
+        count = step.get("handed")
+        if self.descriptors is None or type(count) is not int or not 0 < count <= 4:
+            raise Rejected(f"the re-check process did not hand over {what}")
+        self.descriptors.settimeout(self.reply_timeout)
+        try:
+            _, fds, _, _ = socket.recv_fds(self.descriptors, 16, count)
+        except OSError as error:
+            raise SubjectGone(f"the re-check process is gone ({error})") from None
+        if len(fds) != count:
+            for fd in fds:
+                os.close(fd)
+            raise Rejected(f"the re-check process handed over {len(fds)} files for {what}, "
+                           f"not {count}")
+        return fds
+
     def resume(self, probe: str) -> tuple[str, dict]:
         self.send(resume=True)
         return self._reply(probe)
