@@ -99,11 +99,15 @@ WRITTEN_ANSWER = ("A channel send takes the channel's lock, copies the value and
                   "deque.\n")
 
 
-def _mutate(lesson: str, grade_id: str, old: str, new: str) -> str:
+def _mutate(lesson: str, grade_id: str, *changes: str) -> str:
+    """The reference answer with each (old, new) pair of ``changes`` applied;
+    ValueError if the reference no longer holds an ``old``."""
     source = reference_answers(lesson)[grade_id]
-    if old not in source:
-        raise ValueError(f"{lesson}/{grade_id}: reference no longer contains {old!r}")
-    return source.replace(old, new)
+    for old, new in zip(changes[::2], changes[1::2]):
+        if old not in source:
+            raise ValueError(f"{lesson}/{grade_id}: reference no longer contains {old!r}")
+        source = source.replace(old, new)
+    return source
 
 
 def joins_without_deadline() -> str:  # stop_consumers waits for ever for a stuck worker
@@ -154,8 +158,8 @@ def give_up_without_cancelling() -> str:  # join(timeout), and the worker runs o
 
 def tasks_never_stopped() -> str:  # program A with tasks: no consumer is ever stopped
     return _mutate("06_asyncio_tasks", "task_session",
-                   "            await stop_all()\n", "            pass\n"
-                   ).replace("    await stop_all()\n    return counts", "    return counts")
+                   "            await stop_all()\n", "            pass\n",
+                   "    await stop_all()\n    return counts", "    return counts")
 
 
 def sleeps_the_loop() -> str:  # time.sleep in a coroutine: every task stops with it

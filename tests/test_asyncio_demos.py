@@ -142,7 +142,7 @@ def test_an_await_that_need_not_wait_lets_no_other_task_run():
                              "after await asyncio.sleep(0)"]
 
 
-def test_the_go_side_of_the_cost_is_shown_and_waits_until_every_goroutine_runs():
+def test_the_go_program_the_cost_cell_runs_is_shown_and_waits_for_every_goroutine():
     _, printed = run("go-goroutine-cost-source")
     assert "running.Wait()" in printed and "<-stop" in printed
 
@@ -165,7 +165,8 @@ PRINTED = [
         "after asyncio.wait(timeout=0.05):   done False",
         "after asyncio.wait_for(...0.05):    cancelled True",
         "after async with asyncio.timeout(): cancelled True",
-    ], id="wait gives up without cancelling, wait_for and timeout cancel"),
+        "after wait_for(asyncio.wait(...)):  done False",
+    ], id="wait gives up without cancelling, wait_for and timeout cancel what they await"),
 ]
 
 

@@ -7,11 +7,15 @@ corpus, the colleague's held-out ones included."""
 
 from __future__ import annotations
 
+import os
+import socket
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 import autograder  # noqa: F401  (installs the thread-start hook first)
+from autograder.grading.handing import receive_files
 from autograder.grading.judge import JUDGES
 from judge_helpers import judge_all, rejected
 
@@ -20,13 +24,21 @@ from answers.asyncio_lesson import READER_NEVER_CLOSES, READER_REFERENCE, RIGHT,
 
 TEST = 'from autograder import check\ncheck("stream_reader")\ncheck("stream_reader", hidden=True)\n'
 
+# What the judge must say of each held-out wrong answer (its comment says what is wrong).
+HELD_OUT_WORDS = {
+    "sr_wrong_await_before_close": ["raised TimeoutError"],
+    "sr_wrong_cancel_no_close": ["still open when the call returned"],
+    "sr_wrong_polling": ["the reader polls"],
+    "sr_wrong_time_sleep": ["saw a reset", "not time.sleep"],
+}
+
 # name: (source, words the judge's message must hold; None: confirmed)
 CORPUS = {
     **{name: (source, None) for name, (exercise, source) in RIGHT.items()
        if exercise == "stream_reader"},
     **{name: (source, words) for name, (exercise, source, words) in WRONG.items()
        if exercise == "stream_reader"},
-    **{f"held out: {name}": (source, None if verdict == "pass" else [])
+    **{f"held out: {name}": (source, None if verdict == "pass" else HELD_OUT_WORDS[name])
        for name, (exercise, source, verdict) in HELDOUT.items()
        if exercise == "stream_reader"},
 }
@@ -98,3 +110,23 @@ def test_an_answer_that_blinds_the_in_kernel_check_is_rejected(tmp_path):
     blinded, reference = judge_all(nb, tmp_path)[::2]
     rejected(blinded, "still open when the call returned")
     assert reference == []
+
+
+def test_files_handed_over_come_as_announced_or_none_is_kept():
+    here, there = socket.socketpair()
+    read_end, write_end = os.pipe()
+    try:
+        socket.send_fds(there, [b"H"], [read_end])
+        [received] = receive_files(here, 1, 1.0)
+        assert os.path.samestat(os.fstat(received), os.fstat(read_end))
+        os.close(received)
+        open_before = set(os.listdir("/proc/self/fd"))
+        socket.send_fds(there, [b"H"], [write_end])
+        with pytest.raises(ValueError, match="2 files announced, 1 received"):
+            receive_files(here, 2, 1.0)
+        assert set(os.listdir("/proc/self/fd")) == open_before
+    finally:
+        for fd in (read_end, write_end):
+            os.close(fd)
+        here.close()
+        there.close()

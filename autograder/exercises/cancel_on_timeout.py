@@ -166,11 +166,12 @@ def _run_case(answer: Callable, case: Case) -> None:
 
 def _verdict(case: Case, seen: _Seen, outcome: Outcome) -> list[str]:
     stubborn = {w.name for w in case.works if w.stubborn}
-    # The stubborn work's own task, even when the learner's wrapper coroutine runs it.
-    stubborn_tasks = {w.task.get_name() for w in case.works if w.stubborn and w.task}
+    # The stubborn work's own task, even when the learner's wrapper coroutine runs it
+    # (told by identity: an answer may give all its tasks one name).
+    stubborn_tasks = {id(w.task) for w in case.works if w.stubborn and w.task}
 
     def excused(task: LiveTask) -> bool:  # the work's fault, not the learner's
-        return task.coroutine in stubborn or task.name in stubborn_tasks
+        return task.coroutine in stubborn or task.task_id in stubborn_tasks
 
     problems = outcome.problems("first_within", excused)
     problems += _started_problems(case)
@@ -274,7 +275,7 @@ def _caller_cancelled_problems(case: Case, seen: _Seen) -> list[str]:
     running = [w.name for w in case.works if w.started is not None
                and seen.at_return[w.name] == "running"]
     if running:
-        problems.append(f"cancelled itself, it left {plural(len(running), 'task')} running "
-                        f"({', '.join(running)}) without cancelling them: cancel them on "
+        problems.append(f"cancelled by the check, it left {plural(len(running), 'task')} "
+                        f"running ({', '.join(running)}) without cancelling them: cancel them on "
                         "the way out (try/finally, or an asyncio.TaskGroup).")
     return problems

@@ -40,9 +40,10 @@ def run_answer(function: Callable, *args: Any, what: str, deadline: float, when_
         raise CheckFailed(f"{late}\n{when_late}") from None
     except asyncio.CancelledError:  # not an Exception: told apart, in the learner's words
         raise CheckFailed(f"{what} raised CancelledError, though nobody cancelled it: "
-                          "awaiting a task you cancelled raises its CancelledError in "
-                          "you. Wait for cancelled tasks with asyncio.wait, or gather "
-                          "them with return_exceptions=True.") from None
+                          "awaiting a task you cancelled (or reading its .result()) "
+                          "raises its CancelledError in you. Wait for cancelled tasks "
+                          "with asyncio.wait, or gather them with "
+                          "return_exceptions=True.") from None
     except Exception as error:  # noqa: BLE001 - the learner's code failed
         raise learner_error(error, what) from None
     return outcome

@@ -36,6 +36,7 @@ ENDS_WITHIN = 0.1  # seconds from the close to the reader's end: a waiting reade
 BURST = 0.05  # seconds left out after the greeting and before the close
 WAKEUPS_ALLOWED = 6  # one more burst: a greeting read late on a busy machine
 WAKEUPS_PER_SECOND = 15  # more often than this in between: the reader polls
+LATE = "the reader ended"  # how the one problem that may be tried again begins
 
 
 @dataclass
@@ -140,7 +141,7 @@ def run_call(answer: Callable, port: int, linger: float,
 def fail_on(call: str, problems: list[str], late: type[Exception] = TooSlow,
             wrong: type[Exception] = CheckFailed) -> None:
     """A case with problems fails; one that was only late may be tried again."""
-    only_late = len(problems) == 1 and problems[0].startswith("the reader ended")
+    only_late = len(problems) == 1 and problems[0].startswith(LATE)
     fail_if_any(call, problems, failure=late if only_late else wrong)
 
 
@@ -170,15 +171,15 @@ def problems_seen(value: object, linger: float, saw: ServerSaw, returned_at: flo
         problems.append(f"it returned {value!r}; return what the reader task returned, "
                         "\"exit\".")
     if saw.open_at_return:
-        problems.append("the connection was still open when the call returned (it closed "
-                        "only later, when Python collected the socket): close the writer "
-                        "before you return, and await writer.wait_closed().")
+        problems.append("the connection was still open when the call returned: close the "
+                        "writer before you return, and await writer.wait_closed().")
         return problems
     if saw.view is PeerView.RESET:
         problems.append("the server saw a reset, not an orderly end-of-stream: the socket "
                         "was closed with data it had received still unread (a socket "
                         "closed that way resets the connection). Let the reader read what "
-                        "arrives until you close.")
+                        "arrives until you close, and leave the loop free to run it "
+                        "meanwhile (await asyncio.sleep, not time.sleep).")
     elif saw.view is not PeerView.END_OF_STREAM or saw.ended_at is None:
         problems.append(f"the server saw {saw.view.value if saw.view else 'nothing'} instead "
                         "of an orderly end-of-stream: close the writer (writer.close(), then "
@@ -194,13 +195,13 @@ def problems_seen(value: object, linger: float, saw: ServerSaw, returned_at: flo
     quiet = ((saw.greeted_at or saw.accepted_at) + BURST, saw.ended_at - BURST)
     woke = wakeups(*quiet)
     if woke > allowed[0] + allowed[1] * max(quiet[1] - quiet[0], 0):
-        problems.append(f"the event loop woke up {woke} times in the {held:.2f} s the "
-                        "connection was open: the reader polls (a short timeout or a sleep "
-                        "in a loop). Let it wait in await reader.read(...): it returns b\"\" "
-                        "at the end of the stream, when the writer closes.")
+        problems.append(f"the event loop woke up {woke} times in {quiet[1] - quiet[0]:.2f} s "
+                        "while the connection sat idle: the reader polls (a short timeout "
+                        "or a sleep in a loop). Let it wait in await reader.read(...): it "
+                        "returns b\"\" at the end of the stream, when the writer closes.")
     if returned_at is not None and not problems:
         late = returned_at - saw.ended_at
         if late > ENDS_WITHIN:
-            problems.append(f"the reader ended {late:.2f} s after the writer closed; a "
+            problems.append(f"{LATE} {late:.2f} s after the writer closed; a "
                             "reader waiting in await reader.read(...) ends at once.")
     return problems

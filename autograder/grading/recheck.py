@@ -37,6 +37,7 @@ import socket
 import sys
 
 from autograder.grading import integrity
+from autograder.grading.handing import MOST, receive_files
 
 integrity.import_whole_grader()  # the snapshot (at the end of this module) covers it all
 
@@ -71,30 +72,22 @@ class Channel:
 
     def files(self, count: object) -> list[int]:
         """The ``count`` open files the judge sent with its call."""
-        if self.descriptors is None or type(count) is not int or not 0 < count <= 16:
+        if self.descriptors is None or type(count) is not int or not 0 < count <= MOST:
             raise ValueError("no descriptors channel, or a bad count")
-        self.descriptors.settimeout(5.0)
-        _, fds, _, _ = _recv_fds(self.descriptors, 16, count)
-        if len(fds) != count:
-            for fd in fds:
-                os.close(fd)
-            raise ValueError(f"{count} descriptors announced, {len(fds)} received")
-        return fds
+        return receive_files(self.descriptors, count, 5.0, recv=_recv_fds)
 
     def hand(self, step: object) -> object:
         """A step that names files to hand over: sent, closed here, counted."""
         if not isinstance(step, dict) or "handing" not in step:
             return step
-        fds = step.pop("handing")
+        fds = [fd for fd in step.pop("handing") if type(fd) is int]
         try:
-            if self.descriptors is None or not fds or \
-                    not all(type(fd) is int for fd in fds):
+            if self.descriptors is None or not 0 < len(fds) <= MOST:
                 raise ValueError("no descriptors channel, or nothing to hand over")
             _send_fds(self.descriptors, [b"H"], fds)
         finally:
-            for fd in fds if isinstance(fds, list) else ():
-                if type(fd) is int:
-                    os.close(fd)
+            for fd in fds:
+                os.close(fd)
         return dict(step, handed=len(fds))
 
 

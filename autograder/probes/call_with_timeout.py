@@ -26,9 +26,8 @@ from ..threads.census import real_is_alive, real_join
 from ..threads.stand_ins import stand_in
 from .held import HOLD, Held
 from .joins import Joins
-from .registry import error_text, plain, probe
+from .registry import error_text, native_id, plain, probe
 
-_native_id = threading.get_native_id  # bound before any learner code runs
 LINGER = 0.3  # see the module's docstring (judge.subject.TEARDOWN is far shorter)
 WORK = {"quick": quick, "none": returns_none, "fails": fails, "cooperative": cooperative,
         "asleep": asleep, "in_time": in_time, "deaf": deaf}
@@ -104,7 +103,7 @@ def _held_work(kind: str, held: Held, seconds: float) -> Work:
 
     @stand_in("the check's work, held until the judge has seen its thread")
     def announced(work: Work, cancelled: Any) -> Any:
-        held.announce("worker", _native_id())
+        held.announce("worker", native_id())
         return body(work, cancelled)
 
     work = Work(kind, announced)
@@ -132,7 +131,7 @@ def call_case(namespace: dict, work: str, timeout: float, seconds: float = 0.0
 
     def at_start() -> None:
         started.watch_this_thread()
-        runner.append(_native_id())
+        runner.append(native_id())
         gate.wait(HOLD)
 
     def called() -> Any:

@@ -19,9 +19,8 @@ from ..exercises.channels_vs_locks import (MECHANISMS, QUEUE_PUT, WAITGROUP_DONE
 from ..exercises.harness import CALL_DEADLINE, learner_error
 from ..threads import DeadlineExceeded, call_with_deadline
 from .held import Held
-from .registry import plain, probe
+from .registry import native_id, plain, probe
 
-_native_id = threading.get_native_id  # bound before any learner code runs
 FUNCTIONS = {m.function for m in MECHANISMS}
 
 
@@ -44,13 +43,13 @@ def signal_case(namespace: dict, function: str, n: int) -> Iterator[dict]:
         run = thread.run
 
         def announced_run() -> None:
-            held("worker", _native_id())
+            held("worker", native_id())
             run()
         thread.run = announced_run  # type: ignore[method-assign]
 
     def at_start() -> None:
         record.caller = threading.get_ident()
-        runner.append(_native_id())
+        runner.append(native_id())
 
     def at_return() -> None:
         held("returned", True)

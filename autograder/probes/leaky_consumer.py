@@ -23,10 +23,9 @@ from ..threads.census import REAL_FUNCTIONS
 from ..threads.stand_ins import stand_in
 from .held import Held, gated
 from .joins import Joins
-from .registry import error_text, plain, probe
+from .registry import error_text, native_id, plain, probe
 
 _active_count = REAL_FUNCTIONS["threading.active_count"]
-_native_id = threading.get_native_id  # bound before any learner code runs
 # The judge sees a thread's end in /proc a moment after join() returns (the OS
 # thread is torn down after Python is done with it). The probes' stand-ins
 # therefore clean up for longer than the in-kernel check's, so that an answer
@@ -101,7 +100,7 @@ def session_case(namespace: dict, words: list) -> Iterator[dict]:
     @stand_in("the check's consumer")
     def consumer(ch: queue.Queue, out: list) -> None:
         queues.append(ch)
-        held_threads.announce("started", [_native_id()])
+        held_threads.announce("started", [native_id()])
         lingering(ch, out)
 
     deadline = CALL_DEADLINE + LINGER * len(words)  # each "exit" waits for lingering consumers

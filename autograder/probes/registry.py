@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 from collections.abc import Callable
 
 Probe = Callable[..., Any]
 PROBES: dict[str, Probe] = {}
 PLAIN = (type(None), bool, int, float, str)
+native_id = threading.get_native_id  # bound before any learner code runs
 
 
 def probe(name: str) -> Callable[[Probe], Probe]:

@@ -15,7 +15,6 @@ returned, the loop's thread, and what the task census found.
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,9 +22,8 @@ from ..exercises.harness import CheckFailed, Worker
 from ..exercises.stream_reader import call_text, run_call
 from ..sockets.peer import LOOPBACK
 from .held import Held
-from .registry import error_text, plain, probe
+from .registry import error_text, native_id, plain, probe
 
-_native_id = threading.get_native_id  # bound before any learner code runs
 
 
 @probe("stream_reader")
@@ -46,7 +44,7 @@ def stream_reader_case(namespace: dict, linger: float) -> Iterator[dict]:
     def call() -> None:
         try:
             ran = run_call(answer, port, linger,
-                           at_return=lambda: held.announce("returned", _native_id()))
+                           at_return=lambda: held.announce("returned", native_id()))
             outcome.update(value=plain(ran.value), problems=ran.problems(call_text(port, linger)))
         except CheckFailed as failure:
             outcome.update(failed=str(failure)[:2000])

@@ -26,9 +26,8 @@ from ..sockets import Peer
 from ..sockets.peer import LOOPBACK
 from ..threads import DeadlineExceeded, call_with_deadline
 from .held import HOLD, Held
-from .registry import error_text, plain, probe
+from .registry import error_text, native_id, plain, probe
 
-_native_id = threading.get_native_id  # bound before any learner code runs
 WIND_DOWN = 0.15  # the judge's WaitGroup returns from done() this long after zero
 
 
@@ -223,7 +222,7 @@ def run_case(namespace: dict, linger: float | None, timeout: float | None,
     class WaitGroup(Base):  # type: ignore[misc,valid-type]
         def add(self, delta: int = 1) -> None:
             if delta < 0 and not never_finishes:
-                held_threads.announce("reader", _native_id())
+                held_threads.announce("reader", native_id())
             super().add(delta)
 
     func = isolated(namespace["run_with_waitgroup"], WaitGroup=WaitGroup)
@@ -246,7 +245,7 @@ def run_case(namespace: dict, linger: float | None, timeout: float | None,
             try:
                 call_with_deadline(func, address, *args, timeout=limit,
                                    what="run_with_waitgroup",
-                                   at_start=lambda: runner.append(_native_id()),
+                                   at_start=lambda: runner.append(native_id()),
                                    at_return=at_return)
                 outcome["raised"] = None
             except DeadlineExceeded:

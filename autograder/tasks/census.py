@@ -52,6 +52,7 @@ class LiveTask:
     created_at: tuple[Location, ...]
     started: bool
     cancelling: bool
+    task_id: int = 0  # id() of the task: which one it is, whatever its name says
 
     @classmethod
     def of(cls, task: asyncio.Task) -> LiveTask:
@@ -62,7 +63,7 @@ class LiveTask:
                    created_at=getattr(task, _ORIGIN, ()),
                    started=not (inspect.iscoroutine(coro)
                                 and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED),
-                   cancelling=bool(task.cancelling()))
+                   cancelling=bool(task.cancelling()), task_id=id(task))
 
 
 def unfinished(loop: asyncio.AbstractEventLoop, own: set[asyncio.Task]) -> list[asyncio.Task]:

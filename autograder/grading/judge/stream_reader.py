@@ -68,13 +68,20 @@ class Wakeups:
         self._thread.join(1.0)
 
     def between(self, tid: int, start: float, end: float) -> int:
-        """How often thread ``tid`` (a host id) woke up from ``start`` to ``end``."""
+        """How often thread ``tid`` (a host id) woke up from ``start`` to ``end``;
+        TooSlow (tried again) if the judge did not see that thread often enough
+        then to say: it decides nothing it did not see."""
+        if end - start < SAMPLE_EVERY:
+            return 0  # no idle stretch to count in
         first = bisect.bisect_left(self.times, start)
         last = bisect.bisect_right(self.times, end) - 1
-        if last <= first:
-            return 0
-        before, after = self.counts[first].get(tid), self.counts[last].get(tid)
-        return after - before if before is not None and after is not None else 0
+        before = self.counts[first].get(tid) if 0 <= first < len(self.counts) else None
+        after = self.counts[last].get(tid) if first < last else None
+        if before is None or after is None or \
+                (self.times[last] - self.times[first]) < (end - start) / 2:
+            raise TooSlow("the judge could not watch the event loop's thread often enough "
+                          "while the connection sat idle (the machine is busy)")
+        return after - before
 
 
 @judge("stream_reader")
@@ -88,7 +95,7 @@ def _case(subject: Subject, linger: float) -> None:
     port = step.get("listening")
     expect(kind == "step" and type(port) is int,
            "the stream_reader probe did not make the server's socket")
-    server = Server(_listening(subject.take_files(step, "the server's socket")[0], port),
+    server = Server(_listening(subject.take_files(step, 1, "the server's socket")[0], port),
                     tcp_table=f"/proc/{subject.process()}/net/tcp")
     wakeups = Wakeups(subject)
     returned_at, loop_thread = None, None

@@ -15,6 +15,7 @@ import os
 import socket
 import time
 
+from ..handing import receive_files
 from ..watchdog import PROC_TEXT
 
 
@@ -108,22 +109,16 @@ class Subject:
             self.send(call=probe, args=args)
         return self._reply(probe)
 
-    def take_files(self, step: dict, what: str) -> list[int]:
-        """The open files a probe's step handed over (``"handed": n``)."""
-        count = step.get("handed")
-        if self.descriptors is None or type(count) is not int or not 0 < count <= 4:
+    def take_files(self, step: dict, count: int, what: str) -> list[int]:
+        """The ``count`` open files a probe's step handed over (``"handed": n``)."""
+        if self.descriptors is None or step.get("handed") != count:
             raise Rejected(f"the re-check process did not hand over {what}")
-        self.descriptors.settimeout(self.reply_timeout)
         try:
-            _, fds, _, _ = socket.recv_fds(self.descriptors, 16, count)
+            return receive_files(self.descriptors, count, self.reply_timeout)
         except OSError as error:
             raise SubjectGone(f"the re-check process is gone ({error})") from None
-        if len(fds) != count:
-            for fd in fds:
-                os.close(fd)
-            raise Rejected(f"the re-check process handed over {len(fds)} files for {what}, "
-                           f"not {count}")
-        return fds
+        except ValueError as error:
+            raise Rejected(f"the re-check process did not hand over {what} ({error})") from None
 
     def resume(self, probe: str) -> tuple[str, dict]:
         self.send(resume=True)
