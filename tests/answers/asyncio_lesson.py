@@ -280,6 +280,10 @@ async def first_within(timeout, *work):
     return done.pop().result()
 '''
 
+# One name for every task: the check must not take them for the refusing work's.
+FIRST_NEVER_CANCELS_ONE_NAME = FIRST_NEVER_CANCELS.replace(
+    "asyncio.create_task(w())", 'asyncio.create_task(w(), name="work")')
+
 FIRST_CANCELS_WITHOUT_WAITING = FIRST_NEVER_CANCELS.replace(
     "    if not done:", "    for task in tasks:\n        task.cancel()\n    if not done:")
 
@@ -327,6 +331,9 @@ FIRST_SAYS_NOTHING = FIRST_REFERENCE.replace(
 _add(WRONG, {
     "the rest never cancelled": ("cancel_on_timeout", FIRST_NEVER_CANCELS,
                                  ["not done when it returned", "cancel each task"]),
+    "the rest never cancelled, every task named alike": (
+        "cancel_on_timeout", FIRST_NEVER_CANCELS_ONE_NAME,
+        ["not done when it returned", "cancel each task"]),
     "wait_for without cancelling the rest": ("cancel_on_timeout", FIRST_WAIT_FOR_ALONE,
                                              ["not done when it returned", "cancel each task"]),
     "the rest cancelled, not awaited": ("cancel_on_timeout", FIRST_CANCELS_WITHOUT_WAITING,
