@@ -52,6 +52,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, UTC
 from importlib import metadata
 from pathlib import Path
@@ -109,40 +110,34 @@ def run(quick: bool, only: list[str] | None = None, scratch: Path | None = None)
     started = time.perf_counter()
     owned = scratch is None
     scratch = Path(tempfile.mkdtemp(prefix="bench-")) if owned else scratch
-    try:
-        took = results["section_seconds"] = {}
+    results["section_seconds"] = took = {}
+    results["failed_sections"] = failed = {}
+
+    def section(name: str, measure: Callable[[], dict]) -> None:
+        """One section's figures; if it fails, its error instead, and the rest go on
+        (a failure in the last section must not cost the forty minutes before it)."""
+        if name not in only:
+            return
         mark = time.perf_counter()
+        try:
+            results.update(measure())
+        except Exception as error:  # noqa: BLE001 - reported, in the file and at the end
+            failed[name] = f"{type(error).__name__}: {error}"[:4000]
+            print(f"the {name} section failed:\n{failed[name]}", file=sys.stderr, flush=True)
+        took[name] = round(time.perf_counter() - mark, 1)
 
-        def done(section: str) -> None:
-            nonlocal mark
-            took[section] = round(time.perf_counter() - mark, 1)
-            mark = time.perf_counter()
-
-        if "latency" in only:
-            results.update(bench_leak_latency(sizes))
-            done("latency")
+    try:
+        section("latency", lambda: bench_leak_latency(sizes))
         # One scratch course with the lessons' source serves both.
         lessons = sorted(set(sizes.overhead_lessons * bool({"overhead", "sandbox"} & set(only)))
                          | ({sizes.worst_lesson} if "worst" in only else set()))
         course = Course.create(scratch / "with-tests", *lessons) if lessons else None
-        if "overhead" in only:
-            results.update(bench_overhead(sizes, scratch / "overhead", course))
-            done("overhead")
-        if "worst" in only:
-            results.update(bench_worst_case(sizes, course))
-            done("worst")
-        if "sandbox" in only:
-            results.update(bench_sandbox(sizes, course))
-            done("sandbox")
-        if "batch" in only:
-            results.update(bench_batch(sizes, scratch / "batch"))
-            done("batch")
-        if "distributed" in only:
-            results.update(bench_distributed(sizes, scratch / "distributed"))
-            done("distributed")
-        if "learner" in only:
-            results.update(bench_learner(sizes, scratch / "learner"))
-            done("learner")
+        section("overhead", lambda: bench_overhead(sizes, scratch / "overhead", course))
+        section("worst", lambda: bench_worst_case(sizes, course))
+        section("sandbox", lambda: bench_sandbox(sizes, course))
+        section("batch", lambda: bench_batch(sizes, scratch / "batch"))
+        section("distributed", lambda: bench_distributed(sizes, scratch / "distributed"))
+        section("learner", lambda: bench_learner(sizes, scratch / "learner"))
     finally:
         if owned:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -247,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         merged = dict(kept, **{k: v for k, v in results.items() if k not in run_facts})
         merged["section_seconds"] = dict(kept.get("section_seconds", {}),
                                          **results["section_seconds"])
+        merged["failed_sections"] = dict(
+            {k: v for k, v in kept.get("failed_sections", {}).items() if k not in args.only},
+            **results["failed_sections"])
         merged["remeasured"] = dict(kept.get("remeasured", {}),
                                     **{section: results["measured"] for section in args.only})
         merged["goals_met"] = {k: met(merged[k], op, goal)
@@ -255,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     print(table(results))
     print(f"results: {out}")
+    if results["failed_sections"]:
+        print(f"FAILED: {', '.join(results['failed_sections'])} (the errors are in the file; "
+              f"--only {' '.join(results['failed_sections'])} measures them again)",
+              file=sys.stderr)
+        return 1
     return 0
 
 
