@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable
 
-from ..sockets.descriptors import tcp_socket_inode
+from ..sockets.descriptors import open_connections_to
 from ..sockets.peer import LOOPBACK, Peer, PeerView
 from ..threads.census import mark_own
 from ..tasks import Outcome
@@ -43,7 +43,6 @@ LATE = "the reader ended"  # how the one problem that may be tried again begins
 class ServerSaw:
     accepted_at: float | None = None
     greeted_at: float | None = None
-    learner_port: int | None = None
     open_at_return: bool = False  # the learner's socket, when the call returned
     view: PeerView | None = None
     ended_at: float | None = None  # end-of-stream or reset
@@ -75,7 +74,6 @@ class Server:
         finally:
             self.listener.close()
         self.saw.accepted_at = time.monotonic()
-        self.saw.learner_port = accepted.getpeername()[1]
         peer = Peer(accepted)
         try:
             peer.send(GREETING)
@@ -100,9 +98,8 @@ class Server:
 
     def look_at_return(self) -> None:
         """Whether the learner's socket was still open the moment the call returned."""
-        if self.saw.learner_port is not None:
-            self.saw.open_at_return = bool(tcp_socket_inode(self.saw.learner_port, self.port,
-                                                            self.tcp_table))
+        if self.saw.accepted_at is not None:
+            self.saw.open_at_return = bool(open_connections_to(self.port, self.tcp_table))
 
     def finish(self) -> ServerSaw:
         self.call_over.set()

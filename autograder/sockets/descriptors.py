@@ -71,23 +71,18 @@ class SocketHandle:
             return []
 
 
-def tcp_socket_inode(local_port: int, remote_port: int,
-                     table: str = "/proc/net/tcp") -> int | None:
-    """The inode of this machine's IPv4 TCP socket from ``local_port`` to
-    ``remote_port`` on loopback: 0 once no descriptor holds it (closed, the
-    kernel winding the connection down), None if there is no such connection
-    or no /proc. For a socket the code under test made itself, whose object
-    the check never sees. ``table``: another network namespace's, as
-    ``/proc/<pid>/net/tcp`` shows it to the judge."""
+def open_connections_to(port: int, table: str = "/proc/net/tcp") -> list[int] | None:
+    """The inodes of IPv4 TCP sockets connected to 127.0.0.1:``port`` that a
+    descriptor still holds (one closed shows inode 0 while the kernel winds
+    the connection down); None without /proc. For sockets the code under test
+    made itself, whose objects the check never sees, however many it made.
+    ``table``: another network namespace's, as ``/proc/<pid>/net/tcp`` shows
+    it to the judge."""
     try:
         with open(table) as rows_file:
             rows = rows_file.read().splitlines()[1:]
     except OSError:
         return None
-    for row in rows:
-        fields = row.split()
-        local, remote, inode = fields[1], fields[2], fields[9]
-        if int(local.split(":")[1], 16) == local_port and \
-                int(remote.split(":")[1], 16) == remote_port:
-            return int(inode)
-    return None
+    loopback = f"0100007F:{port:04X}"  # /proc/net/tcp writes the address little-endian
+    return [int(fields[9]) for row in rows
+            if len(fields := row.split()) > 9 and fields[2] == loopback and fields[9] != "0"]
