@@ -24,7 +24,7 @@ HAS_PROC = os.path.isdir("/proc/self/task")
 linux_only = pytest.mark.skipif(not HAS_PROC, reason="needs /proc")
 
 
-def verdict(name: str, answers: dict, hidden: bool = False) -> str | None:
+def failure_of(name: str, answers: dict, hidden: bool = False) -> str | None:
     """The check's failure message, or None when the answer passes."""
     try:
         EXERCISES[name].run(answers, hidden)
@@ -43,7 +43,7 @@ def no_reader_threads_left() -> bool:
 @pytest.mark.parametrize("name", ["local_close", "peer_close"])
 @pytest.mark.parametrize("hidden", [False, True])
 def test_reference_passes(name, hidden):
-    assert verdict(name, vars(reference), hidden) is None
+    assert failure_of(name, vars(reference), hidden) is None
     assert no_reader_threads_left()
 
 
@@ -56,7 +56,7 @@ def test_shutdown_read_side_only_then_close_passes():
         except queue.Empty:
             raise TimeoutError from None
     answers = {"socket_recv": reference.socket_recv, "stop_receiver": stop_receiver}
-    assert verdict("local_close", answers) is None
+    assert failure_of("local_close", answers) is None
 
 
 # --- each broken answer fails, saying why -------------------------------------------
@@ -86,7 +86,7 @@ BROKEN = [
 @pytest.mark.parametrize("wrong, name, phrases", BROKEN,
                          ids=[f"{w}-{n}" for w, n, _ in BROKEN])
 def test_broken_answer_fails_with_its_reason(wrong, name, phrases):
-    message = verdict(name, WRONG[wrong])
+    message = failure_of(name, WRONG[wrong])
     assert message is not None, f"{wrong!r} passed {name}"
     for phrase in phrases:
         assert phrase in message, message
@@ -101,7 +101,7 @@ def test_the_check_waits_until_the_reader_is_in_recv():
         time.sleep(0.2)
         reference.socket_recv(conn, exit_q)
     answers = {"socket_recv": late_reader, "stop_receiver": stop_close_only}
-    message = verdict("local_close", answers)
+    message = failure_of("local_close", answers)
     assert message is not None and "did not wake the reader" in message
 
 
@@ -110,7 +110,7 @@ def test_stop_receiver_that_waits_forever_is_cut_off_with_its_line():
         conn.close()
         return exit_q.get()  # no timeout
     answers = {"socket_recv": reference.socket_recv, "stop_receiver": stop_receiver}
-    message = verdict("local_close", answers)
+    message = failure_of("local_close", answers)
     assert message is not None
     assert "did not return within" in message and "still asleep in recv()" in message
 
@@ -121,7 +121,7 @@ def test_stop_receiver_that_reports_a_literal_exit_is_caught():
         conn.close()
         return "exit"  # without waiting for the reader
     answers = {"socket_recv": reference.socket_recv, "stop_receiver": stop_receiver}
-    assert "left the reader's message in exit_q" in verdict("local_close", answers)
+    assert "left the reader's message in exit_q" in failure_of("local_close", answers)
 
 
 @pytest.mark.parametrize("body, phrase", [
@@ -137,7 +137,7 @@ def test_stop_receiver_with_no_reader_must_time_out_properly(body, phrase):
         good_stop_half_close(conn)
         return body(conn, exit_q, timeout)
     answers = {"socket_recv": reference.socket_recv, "stop_receiver": stop_receiver}
-    message = verdict("local_close", answers)
+    message = failure_of("local_close", answers)
     assert message is not None and phrase in message, message
 
 
@@ -235,8 +235,8 @@ def test_on_an_overloaded_machine_a_late_reader_is_tried_again_and_a_stuck_one_s
     grace; that try is not counted (too_slow), so the reference still passes. A
     reader that close() never wakes still fails, saying why."""
     with overloaded():
-        assert verdict("local_close", vars(reference)) is None
-        message = verdict("local_close", WRONG["close only"])
+        assert failure_of("local_close", vars(reference)) is None
+        message = failure_of("local_close", WRONG["close only"])
         assert message is not None and "conn.close() did not wake the reader" in message
     time.sleep(0.05)
     assert no_reader_threads_left()
