@@ -49,6 +49,7 @@ async def consumer(queue):
 """
 
 
+@pytest.mark.slow  # a corpus of 19: make test runs it, the fast loop does not
 @pytest.mark.parametrize("answer", sorted(HELDOUT))
 def test_held_out_answers_get_the_verdict_a_teacher_gave(answer):
     """Three of these failed first: two right first_within that cancel on the

@@ -83,6 +83,7 @@ def test_in_go_neither_a_sleeping_nor_a_computing_goroutine_stops_the_heartbeat(
     assert "Go: go1." in printed
 
 
+@pytest.mark.slow  # starts 10,000 threads, tasks and goroutines: about 12 s
 def test_a_waiting_task_and_a_goroutine_cost_a_few_kib_and_a_thread_several_times_more():
     seen, printed = run("demo-cost-of-a-task", "demo-cost-figure")
     costs = seen["costs"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import psutil
+import pytest
 from sqlalchemy import create_engine, text
 
 from course_tools import demo_class
@@ -176,6 +177,7 @@ def _marked(marker: str) -> list[psutil.Process]:
     return found
 
 
+@pytest.mark.slow  # outlasts a worker's deadlines: about 10 s
 def test_each_job_that_kills_stops_or_outlasts_its_worker_is_lost_alone(tmp_path):
     marker = f"supervised-sleeper-{os.getpid()}-{time.time_ns()}"
     jobs = ["a", "kills its parent", "b", "stops its parent", "c", "never ends",

@@ -57,6 +57,7 @@ def test_program_d_exits_after_a_second_without_waiting():
 
 
 @needs_go
+@pytest.mark.slow  # builds and times Go programs for about 8 s
 def test_in_go_a_channel_costs_several_mutex_pairs_and_a_waitgroup_about_two():
     run = run_go("channel_costs.go", seconds=120)
     ns = {name: float(value) for name, value in (line.split("\t") for line in run.first_lines)}

@@ -77,6 +77,7 @@ def test_both_exercises_have_a_judge():
     assert set(TESTS) <= set(JUDGES)
 
 
+@pytest.mark.slow  # a corpus of right answers, each ~3 s with the machine to itself
 @pytest.mark.parametrize("answer", [REFERENCE, SHUT_RD_ONLY, *VARIANTS.values()],
                          ids=["reference", "shutdown SHUT_RD", *VARIANTS])
 def test_a_right_answer_is_confirmed(tmp_path, answer):
