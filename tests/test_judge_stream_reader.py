@@ -55,14 +55,14 @@ BLINDS_THE_CHECK = READER_NEVER_CLOSES.replace(
     "    census.Outcome.problems = lambda *args, **kwargs: []\n")
 
 
-def alternating(answers: list[str]) -> nbformat.NotebookNode:
+def alternating(answers: list[str], test: str = TEST) -> nbformat.NotebookNode:
     """Each answer cell followed by its test cell, one notebook: one subject."""
     cells = []
     for number, source in enumerate(answers):
         cells.append(new_code_cell(source, metadata={"nbgrader": {
             "grade_id": f"answer{number}", "solution": True, "grade": False,
             "locked": False}}))
-        cells.append(new_code_cell(TEST, metadata={"nbgrader": {
+        cells.append(new_code_cell(test, metadata={"nbgrader": {
             "grade_id": f"test{number}", "solution": False, "grade": True, "points": 1,
             "locked": True}}))
     return new_notebook(cells=cells)

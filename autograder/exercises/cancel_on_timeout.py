@@ -37,6 +37,9 @@ class Work:
     cancelled: bool = False
     ended: float | None = None
     function: Callable[[], Any] = field(init=False, repr=False)
+    # Told as it happens (the judge's probe shows each to the judge outside).
+    on_start: Callable[[], None] = field(default=lambda: None, repr=False)
+    on_end: Callable[[], None] = field(default=lambda: None, repr=False)
 
     def state(self) -> str:
         """"ended", "cancel asked" (not yet delivered) or "running"."""
@@ -48,6 +51,7 @@ class Work:
         async def work() -> str:
             self.started = time.monotonic()
             self.task = asyncio.current_task()
+            self.on_start()
             try:
                 await self._wait()
                 return f"result of {self.name}"
@@ -58,6 +62,7 @@ class Work:
                 raise
             finally:
                 self.ended = time.monotonic()
+                self.on_end()
         work.__name__ = work.__qualname__ = self.name
         self.function = work
 
@@ -84,8 +89,9 @@ class Case:
         return f"first_within({self.timeout:g}, {works})"
 
 
-def _cases(hidden: bool) -> list[Callable[[], Case]]:
-    """Fresh works for each case (a case's works keep a record)."""
+def cases(hidden: bool, rng: random.Random | None = None) -> list[Callable[[], Case]]:
+    """Fresh works for each case (a case's works keep a record); the hidden
+    ones drawn by ``rng`` (the judge's: fresh for each submission)."""
     if not hidden:
         return [
             lambda: Case(0.5, (Work("slow_mirror", 5), Work("fast_mirror", 0.05))),
@@ -94,8 +100,8 @@ def _cases(hidden: bool) -> list[Callable[[], Case]]:
                                Work("quick_mirror", 0.05))),
             lambda: Case(1.0, (Work("first", 5), Work("second", 5)), cancel_caller_after=0.1),
         ]
-    rng = random.Random(606)
-    cases: list[Callable[[], Case]] = []
+    rng = rng or random.Random(606)
+    made: list[Callable[[], Case]] = []
     for number in range(4):
         # Results in time come far apart and well before the timeout: which one is
         # first must not hang on a busy machine's scheduling.
@@ -104,19 +110,20 @@ def _cases(hidden: bool) -> list[Callable[[], Case]]:
         delays = in_time + [rng.choice([2.0, None]) for _ in range(rng.randint(1, 4))]
         rng.shuffle(delays)
         names = [f"mirror_{number}_{index}" for index in range(len(delays))]
-        cases.append(lambda t=timeout, d=tuple(delays), n=tuple(names): Case(
+        made.append(lambda t=timeout, d=tuple(delays), n=tuple(names): Case(
             t, tuple(Work(name, delay) for name, delay in zip(n, d))))
-    cases.append(lambda: Case(0.3, (Work("never_c", None),
-                                    Work("stubborn_c", 3, stubborn=True))))
-    return cases
+    made.append(lambda: Case(0.3, (Work("never_c", None),
+                                   Work("stubborn_c", 3, stubborn=True))))
+    return made
 
 
 @exercise("cancel_on_timeout", needs=("first_within",))
 def check_first_within(answers: dict[str, Any], hidden: bool) -> str:
     answer = answers["first_within"]
     require_coroutine_function(answer, "first_within(timeout, *work)")
-    for make in _cases(hidden):
-        _run_case(answer, make())
+    for make in cases(hidden):
+        case = make()
+        fail_if_any(case.describe(), case_problems(answer, case))
     return ("the first result came back at once, the rest were cancelled and awaited, "
             "a timeout raised TimeoutError, and a task that refused was named, not waited for.")
 
@@ -131,7 +138,11 @@ class _Seen:
     at_return: dict[str, str] = field(default_factory=dict)  # name -> Work.state()
 
 
-def _run_case(answer: Callable, case: Case) -> None:
+def case_problems(answer: Callable, case: Case,
+                  at_return: Callable[[], None] = lambda: None) -> list[str]:
+    """What is wrong with one call (CheckFailed if the learner's code failed
+    on its own); ``at_return`` runs the moment it returns, before any other
+    task takes a step."""
     call = case.describe()
     seen = _Seen()
 
@@ -146,6 +157,7 @@ def _run_case(answer: Callable, case: Case) -> None:
         finally:
             seen.returned_after = time.monotonic() - start
             seen.at_return = {w.name: w.state() for w in case.works}
+            at_return()
 
     async def driver() -> None:
         call = asyncio.ensure_future(call_and_look())
@@ -161,7 +173,7 @@ def _run_case(answer: Callable, case: Case) -> None:
         "ones with a time limit (asyncio.wait(tasks, timeout=...))."))
     if isinstance(seen.error, Exception) and not isinstance(seen.error, TimeoutError):
         raise learner_error(seen.error, call)  # not written yet, or broken: say that alone
-    fail_if_any(call, _verdict(case, seen, outcome))
+    return _verdict(case, seen, outcome)
 
 
 def _verdict(case: Case, seen: _Seen, outcome: Outcome) -> list[str]:

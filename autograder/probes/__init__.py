@@ -18,8 +18,8 @@ judge look at the process midway is a generator: each ``yield`` sends a step
 
 from __future__ import annotations
 
-from . import (borrowed, call_with_timeout, channels_vs_locks, closable_queue,  # noqa: F401
-               leaky_consumer, socket_reader, stream_reader, waitgroup)
+from . import (borrowed, call_with_timeout, cancel_on_timeout, channels_vs_locks,  # noqa: F401
+               closable_queue, leaky_consumer, socket_reader, stream_reader, waitgroup)
 from .registry import PLAIN, PROBES, error_text, plain, probe
 
 __all__ = ["PLAIN", "PROBES", "error_text", "plain", "probe"]

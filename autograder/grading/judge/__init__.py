@@ -15,9 +15,9 @@ before: the README says which those are and what that trusts.
 
 from __future__ import annotations
 
-from . import (call_with_timeout, channels_vs_locks, closable_queue,  # noqa: F401
-               leaky_consumer, local_close, peer_close, run_with_waitgroup, socket_reader,
-               stream_reader, waitgroup)
+from . import (call_with_timeout, cancel_on_timeout, channels_vs_locks,  # noqa: F401
+               closable_queue, leaky_consumer, local_close, peer_close, run_with_waitgroup,
+               socket_reader, stream_reader, waitgroup)
 from .registry import JUDGES, exercises_checked, expect, judge
 from .subject import Rejected, Subject, SubjectGone
 

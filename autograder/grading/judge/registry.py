@@ -37,6 +37,20 @@ def expect(condition: object, message: str) -> None:
         raise Rejected(message)
 
 
+def reported_problems(found: dict, probe: str) -> list[str]:
+    """What a probe that runs the in-kernel check found, as plain strings; a
+    ``failed`` call (the learner's code raised, or ran out of time) is rejected
+    with its message."""
+    failed = found.get("failed")
+    if failed is not None:
+        expect(type(failed) is str, f"the {probe} probe said nothing plain")
+        raise Rejected(failed)
+    problems = found.get("problems")
+    expect(type(problems) is list and all(type(p) is str for p in problems),
+           f"the {probe} probe did not say what the check found")
+    return problems
+
+
 def fresh_rng() -> random.Random:
     """Inputs drawn afresh for every submission: no answer can know them ahead."""
     return random.Random(secrets.randbits(64))

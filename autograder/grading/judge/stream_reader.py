@@ -26,7 +26,7 @@ import time
 from ...exercises.stream_reader import (LINGERS, Server, call_text, fail_on,
                                          problems_seen)
 from ...sockets.peer import LOOPBACK
-from .registry import expect, judge
+from .registry import expect, judge, reported_problems
 from .seen_in_proc import activity
 from .subject import Rejected, Subject
 from .too_slow import TooSlow, retried
@@ -112,13 +112,7 @@ def _case(subject: Subject, linger: float) -> None:
     finally:
         saw = server.finish()
         wakeups.stop()
-    failed = step.get("failed")
-    if failed is not None:
-        expect(type(failed) is str, "the stream_reader probe said nothing plain")
-        raise Rejected(failed)
-    census = step.get("problems")
-    expect(type(census) is list and all(type(p) is str for p in census),
-           "the stream_reader probe did not say what the census found")
+    census = reported_problems(step, "stream_reader")
     expect(loop_thread is not None, "the stream_reader probe never held the loop at the return")
     problems = census + problems_seen(
         step.get("value"), linger, saw, returned_at,
