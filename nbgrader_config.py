@@ -9,7 +9,7 @@ from autograder.grading.execute import ResilientExecute
 from autograder.grading.feedback import HideHiddenTests
 from autograder.grading.late import ShareOffPerDayLate
 from autograder.grading.sanitize import DropMetadataWithoutGradeId, DropUnknownGradeIds
-from autograder.grading.verify import VerifyOutsideKernel
+from autograder.grading.verify import StartVerification, VerifyOutsideKernel
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -20,15 +20,17 @@ c.CourseDirectory.release_directory = "notebooks"
 
 # Autograding, hardened against submissions that hang, crash or cheat:
 # the kernel runs under resource limits and a notebook is always graded up to
-# the point where it failed; then every test is checked again in a fresh
+# the point where it failed; beside it, every test is checked again in a fresh
 # process that imports the grader before the learner's code and repairs it
-# before each test. nbgrader's own steps follow.
+# before each test (a judge outside it confirms each test the kernel passed,
+# once the kernel has run it). nbgrader's own steps follow.
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateIds, DropMetadataWithoutGradeId, DropUnknownGradeIds,
     OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [
-    ResilientExecute, VerifyOutsideKernel, IgnorePattern, ClearMetadataPreprocessor,
-    LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    StartVerification, ResilientExecute, VerifyOutsideKernel, IgnorePattern,
+    ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+    CheckCellMetadata]
 
 # Each check bounds its own calls (a few seconds); this catches anything else.
 c.Execute.timeout = 30

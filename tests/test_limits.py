@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import judge_helpers
 from autograder.exercises import limits
 from autograder.grading.execute import ResilientExecute
 from autograder.grading.sandbox import KEPT_VARIABLES
@@ -34,6 +35,24 @@ def test_grading_hands_its_configured_limits_to_the_kernel_and_the_recheck(monke
     assert os.environ[limits.CALL_VARIABLE] == "6.0"
     assert os.environ[limits.EXIT_VARIABLE] == "2.0"
     assert {limits.CALL_VARIABLE, limits.EXIT_VARIABLE} <= set(KEPT_VARIABLES)
+
+
+def test_the_recheck_started_before_the_kernel_gets_the_configured_limits(monkeypatch):
+    """StartVerification starts the re-check first: it hands the limits over itself."""
+    from nbconvert.exporters import NotebookExporter
+    from traitlets.config import Config
+
+    from autograder.grading import verify
+
+    monkeypatch.delenv(limits.CALL_VARIABLE, raising=False)
+    monkeypatch.delenv(limits.EXIT_VARIABLE, raising=False)
+    monkeypatch.setattr(verify.VerifyOutsideKernel, "start", lambda self, nb, resources: None)
+    config = Config()
+    config.ResilientExecute.call_deadline, config.ResilientExecute.exit_deadline = 6.0, 2.0
+    exporter = NotebookExporter(config=config)
+    verify.StartVerification(parent=exporter).preprocess(judge_helpers.notebook("", ""), {})
+    assert os.environ[limits.CALL_VARIABLE] == "6.0"
+    assert os.environ[limits.EXIT_VARIABLE] == "2.0"
 
 
 def test_a_process_with_a_name_of_any_bytes_still_counts_against_the_limits():

@@ -143,9 +143,7 @@ class ResilientExecute(Execute):
         self._stopped: str | None = None
         self._index = -1  # the cell being run
         self._ends_at = time.monotonic() + self.notebook_timeout
-        # The checks read their limits at import, in the kernel and the re-check.
-        os.environ[limits.CALL_VARIABLE] = repr(self.call_deadline)
-        os.environ[limits.EXIT_VARIABLE] = repr(self.exit_deadline)
+        self.export_limits()
         try:
             return super().preprocess(nb, resources, km)
         except Exception as error:  # noqa: BLE001 - the kernel failed outside a cell
@@ -154,6 +152,12 @@ class ResilientExecute(Execute):
                 incidents.record(notebook, "crash", f"the kernel failed: {error!r}")
                 self._stop_remaining(notebook, f"the kernel failed ({type(error).__name__})")
             return notebook, resources
+
+    def export_limits(self) -> None:
+        """The checks read their limits at import, in the kernel and in the
+        re-check (which may start first): hand them over in the environment."""
+        os.environ[limits.CALL_VARIABLE] = repr(self.call_deadline)
+        os.environ[limits.EXIT_VARIABLE] = repr(self.exit_deadline)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":

@@ -14,6 +14,13 @@ have no judge yet are re-checked inside the subject, as before.
 A test cell keeps its points only if it passed in the kernel *and* the judge
 (or the re-check) confirms it; otherwise it gets an error output saying why,
 which nbgrader scores as zero.
+
+The re-check need not wait for the kernel: ``StartVerification``, placed
+before the kernel's ``ResilientExecute``, starts it at once, and the judge
+decides every test cell while the kernel runs; what the kernel made of each
+cell is read only at the end. Most of both runs is waiting on timeouts, so
+side by side they take about as long as the longer one. (The judge may then
+judge a test the kernel fails: that verdict is not used.)
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from nbformat import NotebookNode
@@ -31,12 +39,17 @@ from traitlets import Float, Integer
 
 from . import incidents, sandbox
 from .cells import error_output, grade_id, has_error, is_demonstration, is_test_cell
+from .execute import ResilientExecute
 from .judge import JUDGES, Rejected, Subject, SubjectGone, exercises_checked
 from .judge.own_answers import expect_own_answers
 from .watchdog import Watchdog, process_tree
 
+# Outputs that say the kernel did not run a cell to its end: the cells after
+# it ran in a kernel whose state nobody can reproduce, so none is confirmed.
 NOT_RUN = ("NotRun", "CellTimeoutError", "KernelDied")
+
 SUBJECT_MODULE = b"autograder.grading.recheck"
+STARTED = "autograder_verification"  # a verification started beside the kernel, in resources
 
 
 class VerifyOutsideKernel(NbGraderPreprocessor):
@@ -53,41 +66,54 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict):
         if not any(is_test_cell(cell) for cell in nb.cells):
             return nb, resources  # nothing is scored here
-        to_judge = {index for index, cell in enumerate(nb.cells)
-                    if is_test_cell(cell) and not has_error(cell)}
-        cells = self._plan_cells(nb)
-        path = resources.get("metadata", {}).get("path") or os.getcwd()
-        verdicts, stopped, finished = self._converse(nb, cells, path, to_judge)
-        for index in sorted(to_judge):
-            self._decide(nb, nb.cells[index], verdicts.get(index), stopped, finished)
+        started = resources.pop(STARTED, None)
+        if started is None:  # not started beside the kernel: the kernel has run already
+            started = self.start(nb, resources)
+        verdicts, stopped, finished, tampered = started.result()
+        if tampered:
+            incidents.record(nb, "tampered", "learner code changed the grader: " + tampered)
+        stopped_at = _kernel_stopped_at(nb)
+        for index, cell in enumerate(nb.cells):
+            if is_test_cell(cell) and not has_error(cell):  # passed in the kernel
+                verdict = verdicts.get(index) if index < stopped_at else None
+                self._decide(nb, cell, verdict, stopped, finished)
         return nb, resources
+
+    def start(self, nb: NotebookNode, resources: dict) -> Verification:
+        """Begin the re-check of ``nb`` in a thread of its own: before the
+        kernel runs it, or after (then the tests it failed are not judged)."""
+        path = resources.get("metadata", {}).get("path") or os.getcwd()
+        cells = self._plan_cells(nb)  # here, before any other thread writes into nb
+        failed = {cell["index"] for cell in cells
+                  if cell["test"] and has_error(nb.cells[cell["index"]])}
+        return Verification(lambda: self._converse(cells, path, failed))
 
     @staticmethod
     def _plan_cells(nb: NotebookNode) -> list[dict]:
-        """The code cells the kernel ran, up to where it stopped, if it did,
-        but for demonstrations: running them again decides nothing (an answer
-        or a test needs nothing they define), so only makes grading slower."""
-        cells = []
-        for index, cell in enumerate(nb.cells):
+        """The code cells the kernel ran, up to where it stopped, if it did
+        (all of them, before it has run), but for demonstrations: running
+        them again decides nothing (an answer or a test needs nothing they
+        define), so only makes grading slower."""
+        cells, ordinal = [], 0
+        for index, cell in enumerate(nb.cells[:_kernel_stopped_at(nb)]):
             if cell.cell_type != "code":
                 continue
-            if any(out.get("ename") in NOT_RUN for out in cell.get("outputs", [])):
-                break
+            ordinal += bool(cell.source.strip())  # the kernel's count, before it has run
             if is_demonstration(cell):
                 continue
-            label = str(cell.get("execution_count") or index + 1)
+            label = str(cell.get("execution_count") or ordinal)
             cells.append({"index": index, "label": label, "source": cell.source,
                           "test": is_test_cell(cell)})
         return cells
 
     # --- the conversation with the subject ----------------------------------------
 
-    def _converse(self, nb: NotebookNode, cells: list[dict], path: str,
-                  to_judge: set[int]) -> tuple[dict[int, dict], str | None, bool]:
+    def _converse(self, cells: list[dict], path: str,
+                  failed: set[int]) -> tuple[dict[int, dict], str | None, bool, str]:
         sources = {cell["index"]: cell["source"] for cell in cells if cell["test"]}
         verdicts: dict[int, dict] = {}
         self._asked_to_run: set[int] = set()  # the only cells whose verdict the subject gives
-        stopped, finished, tampered_said = None, False, False
+        stopped, finished, tampered = None, False, ""
         ours, theirs = socket.socketpair()
         # A second line, for open files a judge hands the subject (SCM_RIGHTS).
         files_ours, files_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -98,12 +124,10 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
             while True:
                 message = subject.receive(timeout=self.total_timeout)
                 if isinstance(message.get("tampered"), list):
-                    if not tampered_said:  # once: a flood of these must not fill the notebook
-                        tampered_said = True
-                        incidents.record(nb, "tampered", "learner code changed the grader: "
-                                         + ", ".join(map(str, message["tampered"]))[:2000])
+                    # kept once: a flood of these must not fill the notebook
+                    tampered = tampered or ", ".join(map(str, message["tampered"]))[:2000]
                 elif type(message.get("at")) is int:
-                    self._at_test(subject, message["at"], sources, to_judge, verdicts)
+                    self._at_test(subject, message["at"], sources, failed, verdicts)
                 elif type(message.get("verdict")) is int \
                         and message["verdict"] in self._asked_to_run:
                     self._asked_to_run.discard(message["verdict"])
@@ -122,15 +146,15 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
             files_ours.close()
             _end(child)
             watchdog.stop()
-        return verdicts, stopped, finished
+        return verdicts, stopped, finished, tampered
 
     def _at_test(self, subject: Subject, index: int, sources: dict[int, str],
-                 to_judge: set[int], verdicts: dict[int, dict]) -> None:
+                 failed: set[int], verdicts: dict[int, dict]) -> None:
         """The subject stopped at a test cell: judge it, or let it re-check itself."""
         if index not in sources or index in verdicts:
             raise SubjectGone("the re-check process stopped at a cell that is not a test")
         checked = exercises_checked(sources[index])
-        if index not in to_judge:
+        if index in failed:
             subject.send(next=True)  # failed in the kernel already: nothing to confirm
         elif checked and all(name in JUDGES for name in checked):
             verdicts[index] = _judged(subject, checked)
@@ -184,6 +208,41 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         cell.outputs.append(error_output("NotConfirmed", detail))
 
 
+class Verification:
+    """A re-check running in a thread of its own; ``result()`` waits for it."""
+
+    def __init__(self, converse) -> None:
+        self._result: tuple | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(converse,),
+                                        name="verify outside the kernel", daemon=True)
+        self._thread.start()
+
+    def _run(self, converse) -> None:
+        try:
+            self._result = converse()
+        except BaseException as error:  # noqa: BLE001 - handed to result()
+            self._error = error
+
+    def result(self) -> tuple[dict[int, dict], str | None, bool, str]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+
+class StartVerification(NbGraderPreprocessor):
+    """Start ``VerifyOutsideKernel``'s re-check before the kernel runs, so the
+    two run side by side. Place it just before ``ResilientExecute``;
+    ``VerifyOutsideKernel``, after it, takes the verdicts."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict):
+        if any(is_test_cell(cell) for cell in nb.cells):
+            ResilientExecute(parent=self.parent).export_limits()
+            resources[STARTED] = VerifyOutsideKernel(parent=self.parent).start(nb, resources)
+        return nb, resources
+
+
 def _judged(subject: Subject, checked: dict[str, bool]) -> dict:
     for name, hidden in checked.items():
         try:
@@ -203,6 +262,16 @@ def _plain_verdict(message: dict) -> dict:
             "message": str(message.get("message"))[:2000],
             "verdicts": [line[:2000] for line in lines if isinstance(line, str)][:20]
             if isinstance(lines, list) else []}
+
+
+def _kernel_stopped_at(nb: NotebookNode) -> int:
+    """The first cell the kernel did not run to its end (the notebook's length
+    if there is none, or if it has not run yet)."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and any(out.get("ename") in NOT_RUN
+                                            for out in cell.get("outputs", [])):
+            return index
+    return len(nb.cells)
 
 
 def _subject_pid(root: int) -> int | None:

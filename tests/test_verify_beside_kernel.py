@@ -1,0 +1,64 @@
+"""The re-check started beside the kernel (StartVerification, then the kernel,
+then VerifyOutsideKernel, as nbgrader_config.py orders them), on small
+hand-built notebooks run by a real sandboxed kernel: it decides as the
+re-check run after the kernel does, though it ran ahead of the kernel.
+
+The subject has not loaded ipykernel, so a cell can tell the kernel from the
+re-check; that is how these notebooks make the two disagree."""
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from autograder.grading.execute import ResilientExecute
+from autograder.grading.verify import STARTED, StartVerification, VerifyOutsideKernel
+from judge_helpers import FAKE_CHECK, notebook
+
+IN_KERNEL = "__import__('sys').modules.get('ipykernel') is not None"
+ANSWER = "def answer():\n    return 1\n"
+RIGHT = "assert answer() == 1\n"
+
+
+def graded(nb: nbformat.NotebookNode, tmp_path, beside: bool = True) -> list[list[str]]:
+    """The kernel's run and the re-check, in nbgrader's order; each test cell's
+    error outputs, by name."""
+    resources = {"metadata": {"path": str(tmp_path)}}
+    steps = [ResilientExecute(timeout=3, interrupt_grace=3), VerifyOutsideKernel()]
+    if beside:
+        steps.insert(0, StartVerification())
+    for step in steps:
+        nb, resources = step.preprocess(nb, resources)
+        if isinstance(step, StartVerification):
+            assert resources[STARTED]._thread.is_alive()  # before the kernel has run a cell
+            assert not any(cell.get("outputs") for cell in nb.cells)
+    return [[out.ename for out in cell.outputs if out.output_type == "error"]
+            for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+
+
+@pytest.mark.parametrize("beside", [True, False], ids=["beside the kernel", "after it"])
+def test_a_right_answer_keeps_its_points_and_a_faked_check_loses_them(tmp_path, beside):
+    nb = notebook(ANSWER + FAKE_CHECK, RIGHT,
+                  "import autograder\nautograder.check('call_with_timeout')\n")
+    assert graded(nb, tmp_path, beside) == [[], ["NotConfirmed"]]
+
+
+def test_a_test_the_kernel_failed_stays_failed_though_the_recheck_passed_it(tmp_path):
+    """The judge ran it ahead of the kernel and passed it: its word is not used."""
+    nb = notebook(ANSWER, f"assert not {IN_KERNEL}, 'failed in the kernel'\n", RIGHT)
+    errors = graded(nb, tmp_path)
+    assert errors == [["AssertionError"], []]
+
+
+def test_nothing_after_a_cell_the_kernel_did_not_finish_is_confirmed(tmp_path):
+    """The kernel interrupts a cell past its timeout and goes on; the re-check,
+    which ran ahead and finished that cell, confirmed the test after it. The
+    kernel's state after an interrupted cell is nobody's to reproduce: the
+    test loses its points, as it does when the re-check runs after the kernel."""
+    stuck = new_code_cell(f"import time\nif {IN_KERNEL}:\n    time.sleep(60)\n")
+    nb = notebook(ANSWER, RIGHT)
+    nb.cells.append(stuck)
+    nb.cells.append(notebook(ANSWER, RIGHT).cells[1])
+    nb.cells[-1].metadata["nbgrader"]["grade_id"] = "after_the_stuck_cell"
+    for beside in (True, False):
+        nb_copy = new_notebook(cells=[nbformat.from_dict(c) for c in nb.cells])
+        assert graded(nb_copy, tmp_path, beside) == [[], ["NotConfirmed"]], beside
