@@ -19,9 +19,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..exercises.cancel_on_timeout import Case, case_problems, cases
-from ..exercises.harness import CheckFailed, Worker
-from .held import Held
-from .registry import error_text, probe
+from .held import Held, relayed_call
+from .registry import probe
 
 _write, _close, _pipe = os.write, os.close, os.pipe  # bound before any learner code runs
 STARTED = b"S"
@@ -39,49 +38,43 @@ def first_within_cases(namespace: dict, hidden: bool, seed: int) -> Iterator[dic
         raise ValueError("a bad case")
     for number, make in enumerate(cases(hidden, random.Random(seed))):
         case = make()
-        open_ends = _tie_to_pipes(case)
+        reads, writes = _tie_to_pipes(case)
         try:
-            yield {"case": number, "handing": [read for read, _ in open_ends.values()]}
+            yield {"case": number, "handing": reads}  # the channel closes them here
             yield from _run(answer, case)
         finally:
-            for _, write in list(open_ends.values()):
-                _close_once(open_ends, write)
+            for name in list(writes):
+                _close_once(writes, name)
     return {}
 
 
-def _tie_to_pipes(case: Case) -> dict[str, tuple[int, int]]:
-    """Each work's pipe (read end, write end), by the work's name."""
-    ends = {}
+def _tie_to_pipes(case: Case) -> tuple[list[int], dict[str, int]]:
+    """Each work's pipe: the read ends, for the judge, and the write ends by
+    the work's name, open until the work ends."""
+    reads, writes = [], {}
     for work in case.works:
         read, write = _pipe()
-        ends[work.name] = (read, write)
+        reads.append(read)
+        writes[work.name] = write
         work.on_start = lambda write=write: _write(write, STARTED)
-        work.on_end = lambda write=write: _close_once(ends, write)
-    return ends
+        work.on_end = lambda name=work.name: _close_once(writes, name)
+    return reads, writes
 
 
-def _close_once(ends: dict[str, tuple[int, int]], write: int) -> None:
-    for name, (_, fd) in list(ends.items()):
-        if fd == write:
-            del ends[name]
-            _close(write)
+def _close_once(writes: dict[str, int], name: str) -> None:
+    """Close a work's write end, once, whichever thread gets there first."""
+    write = writes.pop(name, None)  # one atomic step: a second caller finds nothing
+    if write is not None:
+        _close(write)
 
 
 def _run(answer: Any, case: Case) -> Iterator[dict]:
-    held, outcome = Held(), {}
+    held = Held()
 
-    def call() -> None:
-        try:
-            outcome["problems"] = [str(p) for p in case_problems(
-                answer, case, at_return=lambda: held.announce("returned", True))]
-        except CheckFailed as failure:
-            outcome["failed"] = str(failure)[:2000]
-        except BaseException as error:  # noqa: BLE001 - reported to the judge
-            outcome["failed"] = error_text(error)
+    def call() -> dict:
+        return {"problems": [str(p) for p in case_problems(
+            answer, case, at_return=lambda: held.announce("returned", True))]}
 
-    caller = Worker(call, name="first_within caller")
-    caller.start()
-    yield from held.relay(caller)
-    caller.join(10.0)
+    outcome = yield from relayed_call(held, call, name="first_within caller", join=10.0)
     yield {"failed": outcome["failed"]} if "failed" in outcome else \
         {"problems": outcome.get("problems", ["the check did not finish"])}

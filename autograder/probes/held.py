@@ -15,7 +15,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..exercises.harness import Worker
+from ..exercises.harness import CheckFailed, Worker
+from .registry import error_text
 
 HOLD = 2.0  # a held thread waits at most this long for the judge
 
@@ -39,6 +40,28 @@ class Held:
                 continue
             yield {kind: data}
             seen.set()
+
+
+def relayed_call(held: Held, call: Callable[[], dict], *, name: str,
+                 join: float) -> Iterator[dict]:
+    """Run ``call`` in a thread named ``name``, relaying each moment it
+    announces on ``held``; the generator returns what ``call`` returned, or
+    ``{"failed": why}`` if it raised (a check's failure in the check's words)."""
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome.update(call())
+        except CheckFailed as failure:
+            outcome["failed"] = str(failure)[:2000]
+        except BaseException as error:  # noqa: BLE001 - reported to the judge
+            outcome["failed"] = error_text(error)
+
+    caller = Worker(run, name=name)
+    caller.start()
+    yield from held.relay(caller)
+    caller.join(join)
+    return dict(outcome)
 
 
 def gated(func: Callable, *args: Any, name: str, gate: threading.Event) -> Worker:

@@ -18,11 +18,10 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
-from ..exercises.harness import CheckFailed, Worker
 from ..exercises.stream_reader import call_text, run_call
 from ..sockets.peer import LOOPBACK
-from .held import Held
-from .registry import error_text, native_id, plain, probe
+from .held import Held, relayed_call
+from .registry import native_id, plain, probe
 
 
 
@@ -39,22 +38,14 @@ def stream_reader_case(namespace: dict, linger: float) -> Iterator[dict]:
     listener = socket.create_server((LOOPBACK, 0))
     port = listener.getsockname()[1]
     yield {"listening": port, "handing": [listener.detach()]}
-    held, outcome = Held(), {}
+    held = Held()
 
-    def call() -> None:
-        try:
-            ran = run_call(answer, port, linger,
-                           at_return=lambda: held.announce("returned", native_id()))
-            outcome.update(value=plain(ran.value), problems=ran.problems(call_text(port, linger)))
-        except CheckFailed as failure:
-            outcome.update(failed=str(failure)[:2000])
-        except BaseException as error:  # noqa: BLE001 - reported to the judge
-            outcome.update(failed=error_text(error))
+    def call() -> dict:
+        ran = run_call(answer, port, linger,
+                       at_return=lambda: held.announce("returned", native_id()))
+        return {"value": plain(ran.value), "problems": ran.problems(call_text(port, linger))}
 
-    caller = Worker(call, name="read_then_stop caller")
-    caller.start()
-    yield from held.relay(caller)
-    caller.join(5.0)
+    outcome = yield from relayed_call(held, call, name="read_then_stop caller", join=5.0)
     return _plain_outcome(outcome)
 
 
