@@ -67,11 +67,13 @@ from .learner import bench_learner
 from .sizes import Sizes
 
 RESULTS = ROOT / "benchmarks" / "results.json"
+# The stricter of the first benchmark's goals and those of the issue "Grading a
+# whole course in little more than stock nbgrader's time".
 GOALS = {  # metric -> (comparison, goal); for the table and the README, never asserted
     "grading_overhead_ratio": ("<=", 1.25),
-    "leak_pass_latency_ms": ("<=", 5.0),
-    "batch_speedup": (">=", 1.7),
-    "worst_case_ratio": ("<=", 2.5),
+    "leak_pass_latency_ms": ("<=", 1.0),
+    "batch_speedup": (">=", 1.9),
+    "worst_case_ratio": ("<=", 1.5),
     "sandbox_overhead_ratio": ("<=", 1.10),
     "protection_overhead_vs_stock": ("<=", 1.15),
     "distributed_speedup": (">=", 1.7),
