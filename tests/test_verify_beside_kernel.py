@@ -42,11 +42,16 @@ def test_a_right_answer_keeps_its_points_and_a_faked_check_loses_them(tmp_path, 
     assert graded(nb, tmp_path, beside) == [[], ["NotConfirmed"]]
 
 
-def test_a_test_the_kernel_failed_stays_failed_though_the_recheck_passed_it(tmp_path):
-    """The judge ran it ahead of the kernel and passed it: its word is not used."""
-    nb = notebook(ANSWER, f"assert not {IN_KERNEL}, 'failed in the kernel'\n", RIGHT)
-    errors = graded(nb, tmp_path)
-    assert errors == [["AssertionError"], []]
+def test_a_test_the_kernel_failed_costs_no_other_test_though_judging_it_ended_the_recheck(
+        tmp_path):
+    """The re-check, ahead of the kernel, runs a test that the kernel then
+    fails, and that test ends the re-check's process (learner code can do
+    that, or the judge's inputs can). Run after the kernel, the re-check would
+    have left that test out: the test after it keeps its points either way."""
+    ends_the_recheck = (f"import os\nif not {IN_KERNEL}:\n    os._exit(1)\n"
+                        "assert False, 'failed in the kernel'\n")
+    nb = notebook(ANSWER, ends_the_recheck, RIGHT)
+    assert graded(nb, tmp_path) == [["AssertionError"], []]
 
 
 def test_nothing_after_a_cell_the_kernel_did_not_finish_is_confirmed(tmp_path):

@@ -19,8 +19,10 @@ The re-check need not wait for the kernel: ``StartVerification``, placed
 before the kernel's ``ResilientExecute``, starts it at once, and the judge
 decides every test cell while the kernel runs; what the kernel made of each
 cell is read only at the end. Most of both runs is waiting on timeouts, so
-side by side they take about as long as the longer one. (The judge may then
-judge a test the kernel fails: that verdict is not used.)
+side by side they take about as long as the longer one. The judge may then
+judge a test the kernel fails: that verdict is not used, and if any test the
+kernel passed was not confirmed, the re-check runs again, as after the
+kernel, without the failed tests (judging them might be what upset it).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import socket
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from nbformat import NotebookNode
@@ -69,14 +72,24 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         started = resources.pop(STARTED, None)
         if started is None:  # not started beside the kernel: the kernel has run already
             started = self.start(nb, resources)
-        verdicts, stopped, finished, tampered = started.result()
-        if tampered:
-            incidents.record(nb, "tampered", "learner code changed the grader: " + tampered)
+        recheck = started.result()
         stopped_at = _kernel_stopped_at(nb)
+        passed = [index for index, cell in enumerate(nb.cells[:stopped_at])
+                  if is_test_cell(cell) and not has_error(cell)]
+        failed = {index for index, cell in enumerate(nb.cells)
+                  if is_test_cell(cell) and has_error(cell)}
+        if recheck.tried & failed and not all(recheck.confirmed(index) for index in passed):
+            # Judging a test the kernel failed (ahead of the kernel) may be what
+            # stopped or upset the re-check: so that it costs no other test, do
+            # it again as after the kernel, leaving those tests out.
+            recheck = self.start(nb, resources).result()
+        if recheck.tampered:
+            incidents.record(nb, "tampered",
+                             "learner code changed the grader: " + recheck.tampered)
         for index, cell in enumerate(nb.cells):
             if is_test_cell(cell) and not has_error(cell):  # passed in the kernel
-                verdict = verdicts.get(index) if index < stopped_at else None
-                self._decide(nb, cell, verdict, stopped, finished)
+                verdict = recheck.verdicts.get(index) if index in passed else None
+                self._decide(nb, cell, verdict, recheck.stopped, recheck.finished)
         return nb, resources
 
     def start(self, nb: NotebookNode, resources: dict) -> Verification:
@@ -108,10 +121,10 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
 
     # --- the conversation with the subject ----------------------------------------
 
-    def _converse(self, cells: list[dict], path: str,
-                  failed: set[int]) -> tuple[dict[int, dict], str | None, bool, str]:
+    def _converse(self, cells: list[dict], path: str, failed: set[int]) -> Rechecked:
         sources = {cell["index"]: cell["source"] for cell in cells if cell["test"]}
         verdicts: dict[int, dict] = {}
+        self._tried: set[int] = set()  # the test cells judged or re-checked
         self._asked_to_run: set[int] = set()  # the only cells whose verdict the subject gives
         stopped, finished, tampered = None, False, ""
         ours, theirs = socket.socketpair()
@@ -146,7 +159,7 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
             files_ours.close()
             _end(child)
             watchdog.stop()
-        return verdicts, stopped, finished, tampered
+        return Rechecked(verdicts, stopped, finished, tampered, self._tried)
 
     def _at_test(self, subject: Subject, index: int, sources: dict[int, str],
                  failed: set[int], verdicts: dict[int, dict]) -> None:
@@ -156,7 +169,9 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         checked = exercises_checked(sources[index])
         if index in failed:
             subject.send(next=True)  # failed in the kernel already: nothing to confirm
-        elif checked and all(name in JUDGES for name in checked):
+            return
+        self._tried.add(index)
+        if checked and all(name in JUDGES for name in checked):
             verdicts[index] = _judged(subject, checked)
             subject.send(next=True)
         else:
@@ -208,6 +223,20 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         cell.outputs.append(error_output("NotConfirmed", detail))
 
 
+@dataclass
+class Rechecked:
+    """What the re-check made of a notebook."""
+
+    verdicts: dict[int, dict]  # by test cell: {"passed", "message", "verdicts"}
+    stopped: str | None  # why it ended early, if it did
+    finished: bool  # it ran every cell it was given
+    tampered: str  # what learner code changed in the grader, if anything
+    tried: set[int]  # the test cells it judged or re-checked
+
+    def confirmed(self, index: int) -> bool:
+        return bool(self.verdicts.get(index, {}).get("passed"))
+
+
 class Verification:
     """A re-check running in a thread of its own; ``result()`` waits for it."""
 
@@ -224,7 +253,7 @@ class Verification:
         except BaseException as error:  # noqa: BLE001 - handed to result()
             self._error = error
 
-    def result(self) -> tuple[dict[int, dict], str | None, bool, str]:
+    def result(self) -> Rechecked:
         self._thread.join()
         if self._error is not None:
             raise self._error
