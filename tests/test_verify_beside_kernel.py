@@ -10,6 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from autograder.grading import sandbox
 from autograder.grading.execute import ResilientExecute
 from autograder.grading.verify import STARTED, StartVerification, VerifyOutsideKernel
 from judge_helpers import FAKE_CHECK, notebook
@@ -67,3 +68,13 @@ def test_nothing_after_a_cell_the_kernel_did_not_finish_is_confirmed(tmp_path):
     for beside in (True, False):
         nb_copy = new_notebook(cells=[nbformat.from_dict(c) for c in nb.cells])
         assert graded(nb_copy, tmp_path, beside) == [[], ["NotConfirmed"]], beside
+
+
+def test_without_the_sandbox_the_recheck_waits_for_the_kernel(monkeypatch):
+    """Nothing then ends the kernel's processes with the grader: learner code
+    in a re-check running ahead could kill the grader before the kernel ran
+    it, and leave the kernel's later processes unseen (tests/test_batch_survives.py)."""
+    monkeypatch.setenv(sandbox.UNSAFE_VARIABLE, "1")
+    resources = {}
+    StartVerification().preprocess(notebook(ANSWER, RIGHT), resources)
+    assert STARTED not in resources

@@ -263,9 +263,17 @@ class Verification:
 class StartVerification(NbGraderPreprocessor):
     """Start ``VerifyOutsideKernel``'s re-check before the kernel runs, so the
     two run side by side. Place it just before ``ResilientExecute``;
-    ``VerifyOutsideKernel``, after it, takes the verdicts."""
+    ``VerifyOutsideKernel``, after it, takes the verdicts.
+
+    Only in the sandbox, which ends a kernel's and a re-check's processes with
+    the grader. Without it, learner code in the re-check can kill the grader
+    before the kernel has run that code, and what the orphaned kernel then
+    starts nobody has seen (the batch kills what it saw running below a
+    worker): there the re-check waits for the kernel, as it did before."""
 
     def preprocess(self, nb: NotebookNode, resources: dict):
+        if sandbox.unsafe_requested():
+            return nb, resources
         if any(is_test_cell(cell) for cell in nb.cells):
             ResilientExecute(parent=self.parent).export_limits()
             resources[STARTED] = VerifyOutsideKernel(parent=self.parent).start(nb, resources)
