@@ -74,11 +74,12 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
             started = self.start(nb, resources)
         recheck = started.result()
         stopped_at = _kernel_stopped_at(nb)
-        passed = [index for index, cell in enumerate(nb.cells[:stopped_at])
-                  if is_test_cell(cell) and not has_error(cell)]
-        failed = {index for index, cell in enumerate(nb.cells)
-                  if is_test_cell(cell) and has_error(cell)}
-        if recheck.tried & failed and not all(recheck.confirmed(index) for index in passed):
+        in_kernel = {index: not has_error(cell) for index, cell in enumerate(nb.cells)
+                     if is_test_cell(cell)}  # passed there?
+        passed = [index for index, ok in in_kernel.items() if ok]
+        failed = {index for index, ok in in_kernel.items() if not ok}
+        if recheck.tried & failed and not all(recheck.confirmed(index) for index in passed
+                                              if index < stopped_at):
             # Judging a test the kernel failed (ahead of the kernel) may be what
             # stopped or upset the re-check: so that it costs no other test, do
             # it again as after the kernel, leaving those tests out.
@@ -86,10 +87,9 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         if recheck.tampered:
             incidents.record(nb, "tampered",
                              "learner code changed the grader: " + recheck.tampered)
-        for index, cell in enumerate(nb.cells):
-            if is_test_cell(cell) and not has_error(cell):  # passed in the kernel
-                verdict = recheck.verdicts.get(index) if index in passed else None
-                self._decide(nb, cell, verdict, recheck.stopped, recheck.finished)
+        for index in passed:  # nothing after where the kernel stopped is confirmed
+            verdict = recheck.verdicts.get(index) if index < stopped_at else None
+            self._decide(nb, nb.cells[index], verdict, recheck.stopped, recheck.finished)
         return nb, resources
 
     def start(self, nb: NotebookNode, resources: dict) -> Verification:
@@ -241,7 +241,7 @@ class Verification:
     """A re-check running in a thread of its own; ``result()`` waits for it."""
 
     def __init__(self, converse) -> None:
-        self._result: tuple | None = None
+        self._result: Rechecked | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(converse,),
                                         name="verify outside the kernel", daemon=True)
