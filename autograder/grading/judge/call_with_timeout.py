@@ -313,9 +313,7 @@ def judge_call_with_timeout(subject: Subject, hidden: bool) -> None:
     _gave_up_case(subject, "cooperative", drawn(GIVE_UP))
     _gave_up_case(subject, "asleep", drawn(GIVE_UP))
     _deaf_case(subject, drawn(DEAF))
-    _at_once_case(subject, rng, calls=3)
+    _at_once_case(subject, rng, calls=rng.randint(4, 6) if hidden else 3)
     if hidden:  # the in-kernel check's hidden cases, with the judge's own draws
         timeout = drawn((0.9, 1.2))
         _finished_case(subject, "in_time", timeout, seconds=round(timeout / 3, 2))
-        _gave_up_case(subject, rng.choice(["cooperative", "asleep"]), drawn(GIVE_UP))
-        _at_once_case(subject, rng, calls=rng.randint(4, 6))
