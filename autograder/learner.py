@@ -3,6 +3,7 @@ words and raises on failure, so nbgrader scores the test cell."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any
@@ -13,6 +14,14 @@ from .threads import DeadlineExceeded, LeakError
 
 PASS = "\N{WHITE HEAVY CHECK MARK}"
 FAIL = "\N{CROSS MARK}"
+ELSEWHERE = "\N{BLACK RIGHT-POINTING TRIANGLE}"
+
+# Set by grading in the kernel's environment only, when the judge outside the
+# kernel runs every hidden case anyway (``StartVerification``): run there, the
+# verdict of record, they need not run here too. Read once, at import: learner
+# code that sets it later, in the re-check say, changes nothing.
+HIDDEN_ELSEWHERE_VARIABLE = "AUTOGRADER_HIDDEN_CASES_ELSEWHERE"
+_HIDDEN_ELSEWHERE = os.environ.get(HIDDEN_ELSEWHERE_VARIABLE) == "1"
 
 
 def check(name: str, *, hidden: bool = False, answers: dict[str, Any] | None = None) -> None:
@@ -22,13 +31,19 @@ def check(name: str, *, hidden: bool = False, answers: dict[str, Any] | None = N
     notebook), or in ``answers`` when given.
     Prints the verdict; raises ``CheckFailed`` (an AssertionError) on failure.
     ``hidden=True`` runs only the cases kept for grading (a graded test cell runs
-    the visible ones first, then these: each case runs once).
+    the visible ones first, then these: each case runs once). In grading's
+    kernel it runs none: the judge outside the kernel runs them (see
+    ``HIDDEN_ELSEWHERE_VARIABLE``).
     """
     __tracebackhide__ = True
     if name not in EXERCISES:
         known = ", ".join(sorted(EXERCISES))
         raise ValueError(f"There is no exercise called {name!r}. Known: {known}.")
     exercise = EXERCISES[name]
+    if hidden and _HIDDEN_ELSEWHERE:
+        print(f"{ELSEWHERE} {name}: the cases kept for grading run outside this kernel, "
+              "where the grader checks them.", flush=True)
+        return
     scope = answers if answers is not None else sys._getframe(1).f_globals
     missing = [needed for needed in exercise.needs if needed not in scope]
     started = time.perf_counter()

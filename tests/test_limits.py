@@ -43,9 +43,11 @@ def test_the_recheck_started_before_the_kernel_gets_the_configured_limits(monkey
     from traitlets.config import Config
 
     from autograder.grading import verify
+    from autograder.learner import HIDDEN_ELSEWHERE_VARIABLE
 
     monkeypatch.delenv(limits.CALL_VARIABLE, raising=False)
     monkeypatch.delenv(limits.EXIT_VARIABLE, raising=False)
+    monkeypatch.setenv(HIDDEN_ELSEWHERE_VARIABLE, "")  # put back as it was, after
     seen_at_start = {}  # the environment the re-check's process would be given
     monkeypatch.setattr(verify.VerifyOutsideKernel, "start",
                         lambda self, nb, resources: seen_at_start.update(os.environ))

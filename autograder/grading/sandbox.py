@@ -45,7 +45,8 @@ KEPT_VARIABLES = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "MPLBACKEN
                   "NBGRADER_EXECUTION", "PYTHONUNBUFFERED", "PYTHONHASHSEED",
                   "PYDEVD_DISABLE_FILE_VALIDATION", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                   "OMP_NUM_THREADS", "JPY_SESSION_NAME",
-                  "AUTOGRADER_CALL_DEADLINE", "AUTOGRADER_EXIT_DEADLINE")
+                  "AUTOGRADER_CALL_DEADLINE", "AUTOGRADER_EXIT_DEADLINE",
+                  "AUTOGRADER_HIDDEN_CASES_ELSEWHERE")
 # The only parts of the machine a sandbox shows, read-only (symbolic links, as
 # /bin -> usr/bin, are made again). Everything else is simply not there.
 SYSTEM_FOLDERS_SHOWN = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")

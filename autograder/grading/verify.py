@@ -23,6 +23,12 @@ side by side they take about as long as the longer one. The judge may then
 judge a test the kernel fails: that verdict is not used, and if any test the
 kernel passed was not confirmed, the re-check runs again, as after the
 kernel, without the failed tests (judging them might be what upset it).
+
+The hidden cases run only here: with ``StartVerification`` in place, the
+kernel's ``check(name, hidden=True)`` runs none (``autograder.learner``), as
+the judge's verdict on them is the one of record anyway. A test cell then
+keeps its points if its visible cases passed in the kernel and all its cases
+passed outside it.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from .cells import error_output, grade_id, has_error, is_demonstration, is_test_
 from .execute import ResilientExecute
 from .judge import JUDGES, Rejected, Subject, SubjectGone, exercises_checked
 from .judge.own_answers import expect_own_answers
+from ..learner import HIDDEN_ELSEWHERE_VARIABLE
 from .watchdog import Watchdog, process_tree
 
 # Outputs that say the kernel did not run a cell to its end: the cells after
@@ -67,6 +74,8 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
                     help="Threads and processes the re-check may run").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict):
+        # Set for this notebook's kernel alone (StartVerification), no other's.
+        hidden_elsewhere = os.environ.pop(HIDDEN_ELSEWHERE_VARIABLE, None) == "1"
         if not any(is_test_cell(cell) for cell in nb.cells):
             return nb, resources  # nothing is scored here
         started = resources.pop(STARTED, None)
@@ -89,7 +98,10 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
                              "learner code changed the grader: " + recheck.tampered)
         for index in passed:  # nothing after where the kernel stopped is confirmed
             verdict = recheck.verdicts.get(index) if index < stopped_at else None
-            self._decide(nb, nb.cells[index], verdict, recheck.stopped, recheck.finished)
+            hidden_here = not (hidden_elsewhere and any(
+                exercises_checked(nb.cells[index].source).values()))
+            self._decide(nb, nb.cells[index], verdict, recheck.stopped, recheck.finished,
+                         hidden_here)
         return nb, resources
 
     def start(self, nb: NotebookNode, resources: dict) -> Verification:
@@ -182,6 +194,7 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
                files: socket.socket):
         env = dict(os.environ, NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg",
                    PYTHONUNBUFFERED="1", MALLOC_ARENA_MAX="2")
+        env.pop(HIDDEN_ELSEWHERE_VARIABLE, None)  # the kernel's leave: here they all run
         limits = sandbox.Limits(memory_mib=self.memory_mib, tasks=self.tasks)
         program = sandbox.command([sys.executable, "-I", "-m", SUBJECT_MODULE.decode()],
                                   workdir=path, limits=limits, env=env,
@@ -206,13 +219,19 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
     # --- the verdict ------------------------------------------------------------------
 
     def _decide(self, nb: NotebookNode, cell: NotebookNode, verdict: dict | None,
-                stopped: str | None, finished: bool) -> None:
+                stopped: str | None, finished: bool, hidden_here: bool = True) -> None:
+        """``hidden_here``: the kernel ran this cell's hidden cases too (none
+        are left to the judge alone)."""
         if verdict is None:
             reason = stopped or ("the fresh process ended before this test"
                                  if not finished else "this test was not reached")
             detail = f"not confirmed outside the notebook's kernel: {reason}"
         elif verdict["passed"]:
             return
+        elif not hidden_here:
+            detail = ("it passed the cases you can see in the notebook's kernel, but not "
+                      "when checked outside it with the cases kept for grading: "
+                      f"{verdict['message']}")
         else:
             detail = ("it passed in the notebook's kernel but not when checked again "
                       f"outside it: {verdict['message']}")
@@ -269,12 +288,18 @@ class StartVerification(NbGraderPreprocessor):
     the grader. Without it, learner code in the re-check can kill the grader
     before the kernel has run that code, and what the orphaned kernel then
     starts nobody has seen (the batch kills what it saw running below a
-    worker): there the re-check waits for the kernel, as it did before."""
+    worker): there the re-check waits for the kernel, as it did before.
+
+    Either way it tells the kernel to leave the hidden cases to the judge:
+    ``VerifyOutsideKernel`` runs them all, and its verdict is the one kept."""
 
     def preprocess(self, nb: NotebookNode, resources: dict):
-        if sandbox.unsafe_requested():
+        if not any(is_test_cell(cell) for cell in nb.cells):
             return nb, resources
-        if any(is_test_cell(cell) for cell in nb.cells):
+        # VerifyOutsideKernel, after the kernel, runs every hidden case: the
+        # kernel need not (read at its start, so set before it starts).
+        os.environ[HIDDEN_ELSEWHERE_VARIABLE] = "1"
+        if not sandbox.unsafe_requested():
             ResilientExecute(parent=self.parent).export_limits()
             resources[STARTED] = VerifyOutsideKernel(parent=self.parent).start(nb, resources)
         return nb, resources
