@@ -136,8 +136,8 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
     def _converse(self, cells: list[dict], path: str, failed: set[int]) -> Rechecked:
         sources = {cell["index"]: cell["source"] for cell in cells if cell["test"]}
         verdicts: dict[int, dict] = {}
-        self._tried: set[int] = set()  # the test cells judged or re-checked
-        self._asked_to_run: set[int] = set()  # the only cells whose verdict the subject gives
+        tried: set[int] = set()  # the test cells judged or re-checked
+        asked_to_run: set[int] = set()  # the only cells whose verdict the subject gives
         stopped, finished, tampered = None, False, ""
         ours, theirs = socket.socketpair()
         # A second line, for open files a judge hands the subject (SCM_RIGHTS).
@@ -152,10 +152,12 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
                     # kept once: a flood of these must not fill the notebook
                     tampered = tampered or ", ".join(map(str, message["tampered"]))[:2000]
                 elif type(message.get("at")) is int:
-                    self._at_test(subject, message["at"], sources, failed, verdicts)
+                    tried.add(message["at"])
+                    if self._at_test(subject, message["at"], sources, failed, verdicts):
+                        asked_to_run.add(message["at"])
                 elif type(message.get("verdict")) is int \
-                        and message["verdict"] in self._asked_to_run:
-                    self._asked_to_run.discard(message["verdict"])
+                        and message["verdict"] in asked_to_run:
+                    asked_to_run.discard(message["verdict"])
                     verdicts[message["verdict"]] = _plain_verdict(message)
                 elif isinstance(message.get("stopped"), str):
                     stopped = message["stopped"][:500]
@@ -171,24 +173,25 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
             files_ours.close()
             _end(child)
             watchdog.stop()
-        return Rechecked(verdicts, stopped, finished, tampered, self._tried)
+        return Rechecked(verdicts, stopped, finished, tampered, tried - failed)
 
-    def _at_test(self, subject: Subject, index: int, sources: dict[int, str],
-                 failed: set[int], verdicts: dict[int, dict]) -> None:
-        """The subject stopped at a test cell: judge it, or let it re-check itself."""
+    @staticmethod
+    def _at_test(subject: Subject, index: int, sources: dict[int, str],
+                 failed: set[int], verdicts: dict[int, dict]) -> bool:
+        """The subject stopped at a test cell: judge it, or let it re-check
+        itself (then its verdict is to come: True)."""
         if index not in sources or index in verdicts:
             raise SubjectGone("the re-check process stopped at a cell that is not a test")
         checked = exercises_checked(sources[index])
         if index in failed:
             subject.send(next=True)  # failed in the kernel already: nothing to confirm
-            return
-        self._tried.add(index)
+            return False
         if checked and all(name in JUDGES for name in checked):
             verdicts[index] = _judged(subject, checked)
             subject.send(next=True)
-        else:
-            self._asked_to_run.add(index)
-            subject.send(run=True)
+            return False
+        subject.send(run=True)
+        return True
 
     def _start(self, cells: list[dict], path: str, channel: socket.socket,
                files: socket.socket):
