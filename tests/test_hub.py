@@ -397,7 +397,7 @@ def test_each_student_fetches_their_feedback_in_the_panel_and_reads_it(classroom
         student.page.goto(f"{classroom.url}/user/{student.user}/files/{relative}")
         text = student.page.locator("body").inner_text()
         student.screenshot("5-feedback")
-        assert "hidden=True" not in text and "hidden tests were run here" in text
+        assert "hidden=True" not in text and "hidden tests were run for this cell" in text
         if student.user == SOLVER:
             assert re.search(r"\(Score: (\d+\.\d+) / \1\)", text) and "Test failed" not in text
         else:

@@ -27,5 +27,5 @@ class TestLesson01(LessonGradingTests):
         text = html.unescape(re.sub(r"<[^>]+>", "", page))  # code is split into spans
         assert "robust_stop: not yet" in text  # the learner's verdict is there
         assert "hidden=True" not in text and "HIDDEN" not in text  # hidden tests are not
-        assert "hidden tests were run here" in text
+        assert "hidden tests were run for this cell" in text
         assert "most recent call last" not in text

@@ -16,7 +16,8 @@ from traitlets import Bool, Unicode
 
 from .cells import is_test_cell
 
-HIDDEN_NOTE = "# (hidden tests were run here; their code is not shown)"
+HIDDEN_NOTE = ("# (hidden tests were run for this cell, outside your kernel; "
+               "their code is not shown)")
 
 
 class HideHiddenTests(Preprocessor):
