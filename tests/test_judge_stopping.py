@@ -47,6 +47,20 @@ def test_each_wrong_answer_is_rejected(tmp_path, mistake):
         errors[0].evalue
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("mistake", sorted(m for m, (exercise, _, _) in WRONG.items()
+                                     if exercise == "closable_queue"))
+def test_each_wrong_queue_is_rejected_with_the_hidden_cases_too(tmp_path, mistake):
+    """With the hidden cases, the judge runs the blocked getters and the
+    consumers once, with the hidden counts in place of the visible ones: every
+    mistake the visible counts catch, those catch too."""
+    exercise, source, words = WRONG[mistake]
+    errors = judge_says(source, exercise, tmp_path, hidden=True)
+    rejected(errors, f"{exercise}: ")
+    assert any(word in errors[0].evalue for word in words + ALSO.get(mistake, [])), \
+        errors[0].evalue
+
+
 @pytest.mark.parametrize("mistake", ["notify instead of notify_all",
                                      "join(timeout) without cancelling"])
 def test_a_faked_check_earns_nothing(tmp_path, mistake):
