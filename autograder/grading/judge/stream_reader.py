@@ -99,6 +99,7 @@ def _case(subject: Subject, linger: float) -> None:
                     tcp_table=f"/proc/{subject.process()}/net/tcp")
     wakeups = Wakeups(subject)
     returned_at, loop_thread = None, None
+    called_at = time.monotonic()  # the probe calls read_then_stop once resumed
     try:
         kind, step = subject.resume("stream_reader")
         if kind == "step":  # the loop, held the moment the coroutine returned
@@ -115,7 +116,7 @@ def _case(subject: Subject, linger: float) -> None:
     census = reported_problems(step, "stream_reader")
     expect(loop_thread is not None, "the stream_reader probe never held the loop at the return")
     problems = census + problems_seen(
-        step.get("value"), linger, saw, returned_at,
+        step.get("value"), linger, saw, called_at, returned_at,
         lambda start, end: wakeups.between(loop_thread, start, end),
         allowed=(WAKEUPS_ALLOWED, WAKEUPS_PER_SECOND))
     fail_on(call_text(port, linger), problems, late=TooSlow, wrong=Rejected)
