@@ -8,6 +8,7 @@ import time
 import pytest
 
 from autograder.lessons import leaky_consumer as demo
+from autograder.threads import Baseline
 from autograder.lessons.programs import run_python
 from lesson_cells import run_cell
 
@@ -54,10 +55,13 @@ def test_num_goroutine_minus_one_sends_a_surplus_that_kills_the_next_consumer(
 
 
 def test_demos_leave_no_thread_behind(kernel_like_threads):
-    before = threading.active_count()
+    # Their threads end on their own, a moment after each cell: on a loaded
+    # machine (make test-fast's six workers) later than the cell's last line.
+    baseline = Baseline()
     for tag in ("demo-surplus-zeros", "demo-zero-as-data", "demo-daemon-counts"):
         assert demo_cell(tag)["ch"].empty()
-    assert threading.active_count() == before
+    left, _ = baseline.wait_gone(2.0)
+    assert left == []
 
 
 def test_put_on_an_unbounded_queue_never_waits_for_a_receiver():
