@@ -90,7 +90,7 @@ LOSSY_WAITGROUP = """
 import sys as _sys
 
 class WaitGroup:
-    # True in the race test's child, which runs as __main__ from race_child.py.
+    # True in the race test's child, whose __main__ (race_child/__main__.py) has it.
     in_race_child = "seeded_rounds" in vars(_sys.modules["__main__"])
     %s
     def __init__(self):
@@ -210,10 +210,10 @@ DECORATED_ADD = NO_LOCK.replace("class WaitGroup:\n", """class WaitGroup:
 """).replace("    def add(self, delta=1):", "    @_checked\n    def add(self, delta=1):")
 
 HELPER_REBOUND = NO_LOCK.replace("class WaitGroup:\n", """class WaitGroup:
-    # In the race test's child (race_child.py runs as __main__): no per-bytecode tracer.
-    _m = __import__("sys").modules["__main__"]
-    if hasattr(_m, "switch_at_every_step"):
-        _m.switch_at_every_step = lambda codes: None
+    # In the race test's child, in whichever of its modules has it: no per-bytecode tracer.
+    for _m in list(__import__("sys").modules.values()):
+        if hasattr(_m, "switch_at_every_step"):
+            _m.switch_at_every_step = lambda codes: None
     del _m
 
 """)

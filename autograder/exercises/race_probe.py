@@ -6,7 +6,7 @@ microsecond, so the GIL changes hands at every chance. Inside the learner's
 kernel those measures can starve every other thread (threads left spinning
 keep the GIL for minutes), and a trace function or a switch interval left
 behind would slow down whatever runs next. So the class is taken to a child
-process, as source: the child (``race_child``) runs the test and answers with
+process, as source: the child (the folder ``race_child``) runs the test and answers with
 one line of JSON on stdout; the parent kills it if it overruns. Nothing of the
 test stays in the grading process: no thread, no trace function, no changed
 setting.
@@ -40,7 +40,7 @@ from collections.abc import Generator
 from . import race_child
 from .methods import methods
 
-CHILD = os.path.abspath(race_child.__file__)
+CHILD = os.path.dirname(os.path.abspath(race_child.__file__))  # run as a folder
 
 
 class Unavailable(Exception):

@@ -126,7 +126,7 @@ def no_lost_updates(WaitGroup: type, threads: int, rounds: int, trials: int,
                     stepped: bool = True) -> None:
     """In a child process (see ``race_probe``): with ``stepped``, each pair of
     calls that can lose an update, the first stopped before each of its
-    bytecodes in turn while the second runs (``race_child.stepped``: it finds
+    bytecodes in turn while the second runs (``race_child/stepping.py``: it finds
     a read-modify-write every time, whatever the load); then ``trials`` of
     ``threads`` threads hammering the class. Nothing of it (threads, trace
     function, switch interval) is left in this process."""

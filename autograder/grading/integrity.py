@@ -30,14 +30,16 @@ def import_whole_grader() -> None:
     """Import every module a check may use, so that the snapshot covers them all.
 
     The grading tools themselves (autograder.grading) never run beside
-    learner code, and import nbgrader, which is slow.
+    learner code, and import nbgrader, which is slow. Nor do the race test's
+    child's modules: the child runs them in a process of its own, from its
+    folder, where they import one another as top-level modules.
     """
     import importlib
     import pkgutil
 
     import autograder
     for info in pkgutil.walk_packages(autograder.__path__, "autograder."):
-        if not info.name.startswith("autograder.grading"):
+        if not info.name.startswith(("autograder.grading", "autograder.exercises.race_child.")):
             importlib.import_module(info.name)
     # asyncio makes its event loop policy on first use: make it now, or the
     # first asyncio.run() of a right answer would read as a change to asyncio.

@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from ...exercises.harness import plural
-from ...exercises.race_child import WAITERS, seeded_rounds
+from ...exercises.race_child.agreed import WAITERS, seeded_rounds
 from ...exercises.limits import AT_ONCE, EXIT_DEADLINE
 from ...exercises.waitgroup import (SEQUENCES, SETTLE, WAITER_TIMEOUT, counter_step_fault,
                                     random_sequence)
@@ -192,10 +192,10 @@ def _race(subject: Subject, rng: random.Random, rounds: int, trials: int,
 
     With ``stepped``, the child first runs each pair of calls that can lose
     an update with the first stopped before each of its bytecodes in turn
-    (``race_child.stepped``): that finds a read-modify-write every time,
+    (``race_child/stepping.py``): that finds a read-modify-write every time,
     however loaded the machine, so the hammering after it can be short. The
     judge picks the threads, the rounds and the seed that draws each thread's
-    own number of rounds. Each trial ends held (``race_child.held_end``): the
+    own number of rounds. Each trial ends held (``race_child/hammering.held_end``): the
     judge sees the child's two waiters in ``/proc`` while one done() is
     still to come, and gone once it has been called. Trusted from the child's
     report: that the waiters it names called the learner's ``wait()``, and each
@@ -263,7 +263,7 @@ def _held_waiters(subject: Subject, holding: Any) -> tuple[list[int | None], int
     """The host ids of the waiters a held trial names (None for one that is
     not a thread of the race test's child, or no longer), and of the child."""
     expect(isinstance(holding, dict), "The race test's child did not say which threads wait.")
-    child = subject.child(holding.get("pid"), "race_child.py")
+    child = subject.child(holding.get("pid"), "race_child")
     inner = holding.get("waiters")
     expect(isinstance(inner, list) and len(inner) == WAITERS == len(set(inner))
            and all(type(t) is int for t in inner),
