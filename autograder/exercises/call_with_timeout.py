@@ -31,6 +31,12 @@ from .call_with_timeout_work import (CLEANUP, DEAF_SLACK, NEW_EVENT, SLACK, Work
 from .limits import EXIT_DEADLINE
 from .registry import exercise
 
+# The deaf case's timeout: a right call takes twice this, one that waits for
+# the worker twice the timeout after cancelling takes three times, past the
+# bound of 2 × timeout + DEAF_SLACK whenever this is over DEAF_SLACK. The
+# right call's margin is DEAF_SLACK whatever this is, so it is kept short.
+DEAF_TIMEOUT = 0.3
+
 class Outcome:
     """What one call did: returned a value, raised, and how long it took;
     which of the threads it started still ran the instant it returned."""
@@ -276,7 +282,7 @@ def check_call_with_timeout(answers: dict[str, Any], hidden: bool) -> str:
     _gave_up_case(call, cooperative, 0.3)
     _gave_up_case(call, asleep, 0.3)
     _at_once_case(call, calls=3)
-    deaf_worker = _deaf_case(call, 0.5)
+    deaf_worker = _deaf_case(call, DEAF_TIMEOUT)
     return ("call_with_timeout returns the result or the error, gives up on time, and "
             "stops its worker; the worker of work that ignored cancelled "
             f"({deaf_worker!r}) ran on after the call, which is the work's fault, not yours.")

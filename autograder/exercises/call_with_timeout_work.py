@@ -24,8 +24,9 @@ CLEANUP = 0.03
 LONG = 20.0
 # What a loaded machine may add to the time a call takes.
 SLACK = 0.3
-# ... where the bound is 2 × timeout: with the deaf case's timeout of half a
-# second or more, a call that waits 3 × timeout is past it (tried three times).
+# ... where the bound is 2 × timeout: with the deaf case's timeout
+# (call_with_timeout.DEAF_TIMEOUT) over this, a call that waits 3 × timeout is
+# past it (tried three times).
 DEAF_SLACK = 0.15
 
 

@@ -95,8 +95,8 @@ def cases(hidden: bool, rng: random.Random | None = None) -> list[Callable[[], C
     if not hidden:
         return [
             lambda: Case(0.5, (Work("slow_mirror", 5), Work("fast_mirror", 0.05))),
-            lambda: Case(0.3, (Work("never_a", None), Work("never_b", 5))),
-            lambda: Case(0.3, (Work("stubborn_mirror", 5, stubborn=True),
+            lambda: Case(0.2, (Work("never_a", None), Work("never_b", 5))),
+            lambda: Case(0.2, (Work("stubborn_mirror", 5, stubborn=True),
                                Work("quick_mirror", 0.05))),
             lambda: Case(1.0, (Work("first", 5), Work("second", 5)), cancel_caller_after=0.1),
         ]

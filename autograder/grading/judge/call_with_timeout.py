@@ -44,10 +44,13 @@ from .too_slow import TooSlow, retried
 PROBE = "call_with_timeout"
 STOPS_WITHIN = CLEANUP + LINGER  # the check's work ends this long after it is cancelled
 QUICK = (1.5, 2.0)  # timeouts for work that is done at once: twice the slack and linger, and more
-GIVE_UP = (0.6, 0.8)  # ... for slow work: more than STOPS_WITHIN, so a right answer waits it out
-DEAF = (0.5, 0.6)  # ... for work that ignores cancelled: the call takes twice this (and
-# one that waits twice the timeout for it, three times: past 2 x timeout + SLACK)
-AT_ONCE_TIMEOUT = 0.6
+# ... for slow work: more than STOPS_WITHIN and LINGER, so a right answer's join waits the
+# work out and a joined thread does not linger (probes.call_with_timeout._Started)
+GIVE_UP = (0.45, 0.55)
+DEAF = (0.4, 0.5)  # ... for work that ignores cancelled: the call takes twice this (and
+# one that waits twice the timeout for it, three times: past 2 x timeout + SLACK
+# whenever the timeout is over SLACK; a right call's margin is SLACK whatever it is)
+AT_ONCE_TIMEOUT = 0.45  # as GIVE_UP
 
 
 @dataclass
