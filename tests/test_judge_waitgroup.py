@@ -210,10 +210,12 @@ DECORATED_ADD = NO_LOCK.replace("class WaitGroup:\n", """class WaitGroup:
 """).replace("    def add(self, delta=1):", "    @_checked\n    def add(self, delta=1):")
 
 HELPER_REBOUND = NO_LOCK.replace("class WaitGroup:\n", """class WaitGroup:
-    # In the race test's child, in whichever of its modules has it: no per-bytecode tracer.
+    # In the race test's child, in whichever of its modules has them: no per-bytecode tracer.
     for _m in list(__import__("sys").modules.values()):
         if hasattr(_m, "switch_at_every_step"):
             _m.switch_at_every_step = lambda codes: None
+        if hasattr(_m, "_into_files"):
+            _m._into_files = lambda files, every_step: None
     del _m
 
 """)

@@ -264,7 +264,7 @@ NO_LOCK = WRONG["no lock around the counter"][1]
 STEPPING_REBOUND = NO_LOCK.replace("class WaitGroup:\n", """class WaitGroup:
     # In the race test's child, in whichever of its modules has them: no stepping.
     for _m in list(__import__("sys").modules.values()):
-        for _name in ("stepped", "_one_step", "_pausing_tracer"):
+        for _name in ("stepped", "_one_step", "pausing_tracer"):
             if hasattr(_m, _name):
                 setattr(_m, _name, lambda *args, **kwargs: (None, False))
     del _m, _name

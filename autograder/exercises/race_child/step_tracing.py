@@ -1,15 +1,34 @@
-"""The trace functions that make races show, and what keeps learner code
-from switching them off."""
+"""The trace functions that make races show (every bytecode a switch, or one
+call stopped at a given bytecode), and what keeps learner code from switching
+them off."""
 
 from __future__ import annotations
 
 import sys
+import threading
 from types import FrameType
 from typing import Any
 from collections.abc import Callable
 
+from trial_report import stack_of_frame
 
-def switch_at_every_step(files: frozenset[str]) -> Callable:
+
+def _into_files(files: frozenset[str], every_step: Callable) -> Callable:
+    """The call events of a trace function: ``every_step`` traces each
+    bytecode of code from ``files``, and nothing else is traced."""
+    def on_call(frame: FrameType, event: str, arg: object) -> Callable | None:
+        if frame.f_code.co_filename in files:
+            frame.f_trace_opcodes = True
+            return every_step
+        return None
+    return on_call
+
+
+# Both tracers take _into_files as a default, bound when this module is
+# imported: a helper looked up by name at call time is one the learner's class
+# body could rebind.
+
+def switch_at_every_step(files: frozenset[str], _into: Callable = _into_files) -> Callable:
     """A trace function that runs between any two bytecodes of code from ``files``.
 
     CPython hands the GIL to another thread only at certain points (calls,
@@ -22,15 +41,25 @@ def switch_at_every_step(files: frozenset[str]) -> Callable:
     """
     def every_step(frame: FrameType, event: str, arg: object) -> Callable:
         return every_step
+    return _into(files, every_step)
 
-    # Written out here and in _pausing_tracer, not shared: a helper looked up by
-    # name at call time is one the learner's class body could rebind.
-    def on_call(frame: FrameType, event: str, arg: object) -> Callable | None:
-        if frame.f_code.co_filename in files:
-            frame.f_trace_opcodes = True
-            return every_step
-        return None
-    return on_call
+
+def pausing_tracer(files: frozenset[str], step: int, paused: dict[str, Any],
+                   go_on: threading.Event, deadline: float,
+                   _into: Callable = _into_files) -> Callable:
+    """A trace function that stops its thread before the ``step``-th bytecode
+    of code from ``files``, noting where, until ``go_on`` is set."""
+    seen = [0]
+
+    def every_step(frame: FrameType, event: str, arg: object) -> Callable:
+        if event == "opcode":
+            seen[0] += 1
+            if seen[0] == step:
+                paused["stack"] = stack_of_frame(frame)
+                paused["event"].set()
+                go_on.wait(deadline)
+        return every_step
+    return _into(files, every_step)
 
 
 def code_files(cls: type) -> frozenset[str]:

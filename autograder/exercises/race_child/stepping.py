@@ -6,12 +6,11 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from types import FrameType
 from typing import Any
 from collections.abc import Callable
 
 from hammering import counter_of
-from step_tracing import TRACING, Untraced
+from step_tracing import TRACING, Untraced, pausing_tracer
 from trial_report import error_report, stack_of_frame
 
 
@@ -46,29 +45,6 @@ def _asleep(thread: threading.Thread) -> bool:
     return True
 
 
-def _pausing_tracer(files: frozenset[str], step: int, paused: dict[str, Any],
-                    go_on: threading.Event, deadline: float) -> Callable:
-    """A trace function that stops its thread before the ``step``-th bytecode
-    of code from ``files``, noting where, until ``go_on`` is set."""
-    seen = [0]
-
-    def every_step(frame: FrameType, event: str, arg: object) -> Callable:
-        if event == "opcode":
-            seen[0] += 1
-            if seen[0] == step:
-                paused["stack"] = stack_of_frame(frame)
-                paused["event"].set()
-                go_on.wait(deadline)
-        return every_step
-
-    def on_call(frame: FrameType, event: str, arg: object) -> Callable | None:
-        if frame.f_code.co_filename in files:
-            frame.f_trace_opcodes = True
-            return every_step
-        return None
-    return on_call
-
-
 def _count_is(wg: Any, expected: int) -> bool:
     """The counter is ``expected``: wg.wait(timeout=0) says not zero until
     ``expected`` done() calls have brought it there, and zero then."""
@@ -96,7 +72,7 @@ def _in_thread(work: Callable[[], Any], seconds: float) -> tuple[bool, Any]:
 
 def _one_step(WaitGroup: type, pair: tuple[str, str, int], step: int, files: frozenset[str],
               deadline: float, settrace: Callable, gettrace: Callable,
-              _pausing: Callable = _pausing_tracer) -> tuple[dict[str, Any] | None, bool]:
+              _pausing: Callable = pausing_tracer) -> tuple[dict[str, Any] | None, bool]:
     """One try of ``pair`` with its first call stopped at ``step``: what went
     wrong (or None), and whether the first call reached that step."""
     first, second, before = pair
