@@ -229,7 +229,7 @@ def _at_once_case(call: Callable, calls: int) -> None:
     bodies = [quick, cooperative] + [rng.choice([cooperative, asleep, quick])
                                      for _ in range(calls - 2)]
     works = [Work(b.__name__, b) for b in bodies]
-    timeouts = [0.15 + 0.1 * index for index in range(calls)]
+    timeouts = [0.1 + 0.05 * index for index in range(calls)]
     outcomes: list[Any] = [None] * calls
 
     def one(index: int) -> None:
@@ -279,8 +279,8 @@ def check_call_with_timeout(answers: dict[str, Any], hidden: bool) -> str:
     _finished_case(call, quick, 1.0)
     _finished_case(call, returns_none, 1.0, expected=None)
     _fails_case(call)
-    _gave_up_case(call, cooperative, 0.3)
-    _gave_up_case(call, asleep, 0.3)
+    _gave_up_case(call, cooperative, 0.2)
+    _gave_up_case(call, asleep, 0.2)
     _at_once_case(call, calls=3)
     deaf_worker = _deaf_case(call, DEAF_TIMEOUT)
     return ("call_with_timeout returns the result or the error, gives up on time, and "
