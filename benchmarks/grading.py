@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.grading.sandbox import UNSAFE_VARIABLE as UNSAFE
-from course_tools import demo_class
+from course_tools import demo_class, demo_students
 from course_tools.gradebook_api import EXPORTS, LEDGER_NAME
 from course_tools.nbgrader_cli import nbgrader, tool_env
 from course_tools.scratch_course import REFERENCE, ROOT, Course, reference_answers
@@ -102,16 +102,16 @@ def bench_overhead(sizes: Sizes, scratch: Path, full: Course) -> dict:
 def worst_answers(lesson: str = WORST_LESSON) -> tuple[dict[str, str], str]:
     """Answers that all hang or leak, and what they do.
 
-    All are the demo class's mistakes (course_tools.demo_class): lesson 01's
+    All are the demo class's mistakes (course_tools.demo_students): lesson 01's
     three, or, in quick mode, lesson 04's queue drained without joining the
     workers.
     """
     if lesson == "04_channels_vs_locks":
-        return ({"signal_done": demo_class.queue_without_join()},
+        return ({"signal_done": demo_students.queue_without_join()},
                 "signal_done returns while its workers still run")
-    answers = {"consumer_exit": demo_class.CONSUMER_NEVER_EXITS,
-               "run_session": demo_class.SESSION_DAEMON,
-               "robust_stop": demo_class.joins_without_deadline()}
+    answers = {"consumer_exit": demo_students.CONSUMER_NEVER_EXITS,
+               "run_session": demo_students.SESSION_DAEMON,
+               "robust_stop": demo_students.joins_without_deadline()}
     if set(answers) != set(reference_answers(WORST_LESSON)):
         raise RuntimeError(f"{WORST_LESSON}'s answer cells changed: update worst_answers()")
     return answers, ("consumer never exits, run_session leaks daemon threads, "

@@ -319,11 +319,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nothing to grade: no submissions in {course / 'submitted'}"
               + (f" for {', '.join(args.assignments)}" if args.assignments else ""))
         return 0
-    from . import report_html, summary
+    from . import report_html, report_text, summary
 
     csv_path = export_grades(course, args.csv)
     report = summary.collect(course, args.assignments or None)
-    print(summary.terminal_tables(report), flush=True)
+    print(report_text.terminal_tables(report), flush=True)
     report_path = report_html.write_html(report, args.report or course / EXPORTS / "report.html")
     print(f"grades:  {csv_path}")
     print(f"report:  {report_path}")

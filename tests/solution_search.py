@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_tools import demo_class
+from course_tools import demo_students
 from course_tools.answers import as_lines, solution_parts
 from course_tools.build_notebooks import lessons
 
@@ -20,7 +20,7 @@ def solutions() -> list[tuple[str, str]]:
 
 def demo_answers() -> list[tuple[str, str]]:
     return [(f"demo class: {student}/{lesson}/{grade_id}", as_lines(source))
-            for student, handed_in in demo_class.students().items()
+            for student, handed_in in demo_students.students().items()
             for lesson, (answers, _) in handed_in.items()
             for grade_id, source in answers.items()
             if isinstance(source, str) and as_lines(source)]  # not REFERENCE: solutions()

@@ -13,13 +13,14 @@ import psutil
 import pytest
 from sqlalchemy import create_engine, text
 
-from course_tools import demo_class
+from course_tools import demo_class, demo_students
 from course_tools.gradebook_api import with_busy_timeout
 from course_tools.ledger import Job, Ledger, find_submissions, fingerprint
 from course_tools.nbgrader_log import failure_cause
 from course_tools.report_html import render_html
+from course_tools.report_text import terminal_tables
 from course_tools.summary import (Exercise, Incident, Report, Submission, ledger_incident,
-                                        read_notebook, terminal_tables)
+                                  read_notebook)
 from course_tools.supervisor import (ERROR, KILLED, STOPPED, TIMEOUT, Done, Lost,
                                            Supervisor)
 from supervised_jobs import fake_grading
@@ -154,10 +155,10 @@ def test_the_committed_demo_class_is_what_its_generator_writes():
 
 
 def test_the_demo_class_has_the_kinds_of_submission_an_instructor_meets():
-    students = demo_class.students()
+    students = demo_students.students()
     assert len(students) >= 6
     lessons = {lesson for handed_in in students.values() for lesson in handed_in}
-    assert lessons == set(demo_class.LESSONS)
+    assert lessons == set(demo_students.LESSONS)
     names = " ".join(students)
     for word in ("partial", "leaky", "hangs", "tampers", "crashes", "untouched"):
         assert word in names

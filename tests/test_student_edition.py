@@ -34,7 +34,8 @@ def test_the_edition_has_what_a_learner_needs_and_nothing_else(edition):
         assert (edition / needed).exists(), needed
     for absent in ["source", "text", "tests", "demo_class", "benchmarks",
                    "autograder/grading", "autograder/probes", "course_tools/answers.py",
-                   "course_tools/demo_class.py", "course_tools/batch.py"]:
+                   "course_tools/demo_class.py", "course_tools/demo_students.py",
+                   "course_tools/batch.py"]:
         assert not (edition / absent).exists(), absent
     readme = (edition / "README.md").read_text()
     assert "05_stopping_for_good" in readme and "mybinder.org" in readme

@@ -5,7 +5,7 @@ must fail, words its failure message must contain). Answers the demo class
 ships too are taken from it, so the two cannot drift apart.
 """
 
-from course_tools.demo_class import (CONSUMER_NEVER_EXITS, CONSUMER_WITH_ITER,
+from course_tools.demo_students import (CONSUMER_NEVER_EXITS, CONSUMER_WITH_ITER,
                                            SESSION_DAEMON, SESSION_FAKED_COUNTER)
 
 # Stops on 0, but first empties the queue "to tidy up".
