@@ -288,6 +288,6 @@ def check_waitgroup(answers: dict[str, Any], hidden: bool) -> str:
         # (what it adds: races outside those pairs, such as in wait()). One
         # trial: without any, the judge still rejects each wrong WaitGroup of
         # the tests' corpus, every time.
-        no_lost_updates(WaitGroup, threads=8, rounds=1000, trials=1, stepped=False)
+        no_lost_updates(WaitGroup, threads=8, rounds=600, trials=1, stepped=False)
     return ("the counter never goes below 0, wait gives up on time and wakes every "
             "waiter, and no update is lost between threads.")
