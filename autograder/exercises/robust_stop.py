@@ -13,13 +13,14 @@ from ..threads import Baseline, LeakError
 from ..threads.census import real_is_alive
 from ..threads.stand_ins import stand_in
 from .registry import exercise
-from .harness import (CheckFailed, Worker, call_answer, expect, plural,
+from .harness import (CALL_DEADLINE, CheckFailed, Worker, call_answer, expect, plural,
                       running_at_return)
 from .limits import EXIT_DEADLINE
 from .leaky_consumer import clean_up, drain, start_workers
 
 
 _PLAIN_DATA = (type(None), bool, int, float, complex, str, bytes)
+STUBBORN_LATE = 0.5  # seconds past its timeout that stop_consumers may still give up in
 ODD_ITEMS = [0, None, "", False, 0.0, [], "STOP", "exit", -1]
 
 
@@ -87,13 +88,16 @@ def _robust_consumer_case(consumer: Callable, stop: object) -> None:
 
 
 def _call_stop(stop_consumers: Callable, ch: queue.Queue, workers: list,
-               timeout: float | None = None) -> list[threading.Thread]:
-    """Call it; return the workers still running the instant it returned."""
+               timeout: float | None = None, budget: float = CALL_DEADLINE
+               ) -> list[threading.Thread]:
+    """Call it (for at most ``budget`` seconds); return the workers still
+    running the instant it returned."""
     args = (ch, workers) if timeout is None else (ch, workers, timeout)
     call = "stop_consumers(ch, workers)" if timeout is None else \
         f"stop_consumers(ch, workers, timeout={timeout})"
     look, still = running_at_return(lambda: list(workers))
-    call_answer(stop_consumers, *args, what=call, expected=(TimeoutError,), at_return=look)
+    call_answer(stop_consumers, *args, what=call, expected=(TimeoutError,), at_return=look,
+                timeout=budget)
     return still
 
 
@@ -154,11 +158,14 @@ def _stubborn_case(stop_consumers: Callable, good: Callable) -> None:
     timeout = 0.3
     began = time.monotonic()
     try:
-        _call_stop(stop_consumers, ch, pool, timeout=timeout)
+        # Past timeout + STUBBORN_LATE the call has failed whatever it does next:
+        # waiting the whole CALL_DEADLINE for it would change only the message.
+        _call_stop(stop_consumers, ch, pool, timeout=timeout,
+                   budget=min(CALL_DEADLINE, 2 * (timeout + STUBBORN_LATE)))
         took = time.monotonic() - began
     except TimeoutError as error:
         took = time.monotonic() - began
-        expect(took < timeout + 0.5,
+        expect(took < timeout + STUBBORN_LATE,
                f"stop_consumers(..., timeout={timeout}) raised TimeoutError only after "
                f"{took:.2f} s: share one deadline among all the joins instead of "
                "waiting the full timeout for each worker.")
