@@ -246,11 +246,10 @@ def judge_closable_queue(subject: Subject, hidden: bool) -> None:
     # visible cases with more threads and items (as in the kernel's hidden
     # test): one run of each, the larger, decides what both would.
     retried(getters_case, subject, rng.randint(8, 12) if hidden else 4, _value(rng))
-    if hidden:
-        consumers_case(subject, rng, consumers=rng.randint(6, 10),
-                       producers=rng.randint(3, 5), each=rng.randint(80, 150))
-    else:
-        consumers_case(subject, rng, consumers=4, producers=3, each=60)
+    counts = (dict(consumers=rng.randint(6, 10), producers=rng.randint(3, 5),
+                   each=rng.randint(80, 150)) if hidden
+              else dict(consumers=4, producers=3, each=60))
+    consumers_case(subject, rng, **counts)
     _races(subject, hidden=False)
     if hidden:
         for _ in range(3):
