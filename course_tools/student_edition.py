@@ -6,7 +6,8 @@ This repository holds every answer: the lessons' text and source notebooks,
 the tests' right answers, the demo class. Fine for self-study; for a graded
 course, learners get an edition with what they need and nothing that answers
 an exercise: the student notebooks, the package their kernel loads (without
-``autograder/grading`` and ``autograder/probes``, which only grading runs),
+``autograder/grading`` and ``autograder/probes``, which only grading runs, and
+``autograder/known_good``, the right answers grading puts beside an answer),
 the learner's own tools (their copies in ``work/``, JupyterLab set up for a
 learner), the files that build the same environment on a laptop or in
 Binder, a README of their own and the licence. Its notebooks are the very
@@ -27,8 +28,10 @@ FILES = ["environment.yml", "postBuild", "constraints.txt", "pyproject.toml", "L
          "course_tools/__init__.py", "course_tools/workspace.py",
          "course_tools/learner_lab.py"]
 FOLDERS = ["notebooks", "autograder"]
-# Never copied: what only grading runs, and what Python leaves behind.
-LEFT_OUT = shutil.ignore_patterns("grading", "probes", "__pycache__", "*.pyc", ".ipynb_checkpoints")
+# Never copied: what only grading runs (known_good answers exercises), and what
+# Python leaves behind.
+LEFT_OUT = shutil.ignore_patterns("grading", "probes", "known_good", "__pycache__", "*.pyc",
+                                  ".ipynb_checkpoints")
 
 GITIGNORE = """\
 .venv/
@@ -110,13 +113,14 @@ run, where a judge that runs none of your code picks fresh inputs for every
 submission and watches your threads from outside. Code that fakes a check,
 or that knows the cases in advance, earns nothing there.
 
-One piece of the package does answer an exercise: the course's own
-`WaitGroup` (`autograder/lessons/waitgroup.py`), which lesson 04 lends you
-and with which lesson 03's check tries your `run_with_waitgroup`; the
-checks also hold known-good consumers, to grade each of your answers on its
-own. Imported under an answer's name, they earn nothing: every check, and
-the grading, first asks where each answer was written. Copied into your
-notebook they are someone else's work, as code copied from anywhere is.
+No code here answers an exercise. The instructor's grading runs
+`run_session`, `stop_consumers` and `run_with_waitgroup` beside known-good
+pieces (a consumer, a robust consumer, a WaitGroup), so that a mistake in one
+exercise costs only its own test. Those pieces are answers, so this copy
+leaves them out: here a check runs your answer beside your own piece, and
+when it fails it says that the mistake may be in either. Lesson 04 lends you
+Go's WaitGroup (`autograder/lessons/waitgroup.py`). Its `wait()` has no
+timeout, as Go's has none, so it does not pass lesson 03's check.
 
 ## Licence
 

@@ -1,5 +1,5 @@
 """An answer imported from the course's own package earns nothing: the
-course's WaitGroup for lesson 03, the checks' known-good consumer for lesson
+known-good WaitGroup for lesson 03, the known-good consumers for lesson
 01. Refused by the check in the kernel, and by the judge when the kernel's
 check is faked. Code of the standard library (a subclass of queue.Queue) is
 not the course's, and is judged as the learner's."""
@@ -14,14 +14,13 @@ from autograder.exercises.borrowed import borrowed_from
 from judge_helpers import FAKE_CHECK, judged, rejected
 
 BORROWED = {
-    "waitgroup": "from autograder.lessons.waitgroup import WaitGroup\n",
-    "consumer_exit": "from autograder.exercises.leaky_consumer import reference_consumer "
-                     "as consumer\n",
-    "robust_stop": "from autograder.exercises.robust_stop import reference_robust_consumer\n"
-                   "STOP = object()\nrobust_consumer = reference_robust_consumer(STOP)\n"
+    "waitgroup": "from autograder.known_good.waitgroup import WaitGroup\n",
+    "consumer_exit": "from autograder.known_good.consumers import consumer\n",
+    "robust_stop": "from autograder.known_good.consumers import robust_consumer as good\n"
+                   "STOP = object()\nrobust_consumer = good(STOP)\n"
                    "def stop_consumers(ch, workers, timeout=1.0):\n    pass\n",
 }
-SUBCLASSED = "from autograder.lessons.waitgroup import WaitGroup as Theirs\n\n\n" \
+SUBCLASSED = "from autograder.known_good.waitgroup import WaitGroup as Theirs\n\n\n" \
              "class WaitGroup(Theirs):\n    def done(self):\n        self.add(-1)\n"
 
 
@@ -35,7 +34,7 @@ def test_an_answer_imported_from_the_course_fails_its_check(exercise, capsys):
 def test_a_subclass_of_the_courses_class_is_still_the_courses(capsys):
     with pytest.raises(CheckFailed):
         check("waitgroup", answers=load(SUBCLASSED))
-    assert "WaitGroup is the course's own code (autograder/lessons/waitgroup.py)" in \
+    assert "WaitGroup is the course's own code (autograder/known_good/waitgroup.py)" in \
         capsys.readouterr().out
 
 

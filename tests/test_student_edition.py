@@ -14,6 +14,7 @@ from nbclient import NotebookClient
 from course_tools import student_edition
 from course_tools.build_notebooks import lessons
 from installed import install_as_a_wheel
+from nbgrader_helpers import reference_answers
 from solution_search import demo_answers, found_in, solutions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +34,8 @@ def test_the_edition_has_what_a_learner_needs_and_nothing_else(edition):
                    "course_tools/learner_lab.py"]:
         assert (edition / needed).exists(), needed
     for absent in ["source", "text", "tests", "demo_class", "benchmarks",
-                   "autograder/grading", "autograder/probes", "course_tools/answers.py",
+                   "autograder/grading", "autograder/probes", "autograder/known_good",
+                   "course_tools/answers.py",
                    "course_tools/demo_class.py", "course_tools/demo_students.py",
                    "course_tools/batch.py"]:
         assert not (edition / absent).exists(), absent
@@ -54,17 +56,20 @@ def test_the_search_finds_every_solution_where_solutions_are():
         assert found_in(ROOT / "demo_class", code), where
 
 
-# The one place a solution's code is in the edition, and why: the course's own
-# WaitGroup, which lesson 04 lends the learner and lesson 03's check grades
-# run_with_waitgroup with. Imported as an answer it earns nothing
-# (tests/test_borrowed.py); the edition's README says so.
-NEEDED_BY_THE_CHECKS = {"03_waitgroup/waitgroup": {"autograder/lessons/waitgroup.py"}}
+# Lesson 04 lends Go's WaitGroup, a counter and a Condition as lesson 03's text
+# prescribes, so it shares the solution's two-line __init__. It is not an
+# answer: its wait() has no timeout, and lesson 03's check fails it
+# (test_waitgroup_demos.py).
+SHARED_INIT = ("03_waitgroup/waitgroup", "self._count = 0\nself._zero = threading.Condition()")
 
 
 def test_no_solution_and_no_demo_class_answer_is_anywhere_in_the_edition(edition):
     for where, code in solutions() + demo_answers():
         found = {str(path.relative_to(edition)) for path in found_in(edition, code)}
-        assert found <= NEEDED_BY_THE_CHECKS.get(where, set()), f"{where} is in {found}"
+        if (where, code) == SHARED_INIT:
+            assert found == {"autograder/lessons/waitgroup.py"}
+            continue
+        assert not found, f"{where} is in {found}"
 
 
 def test_its_notebooks_are_the_ones_the_instructor_grades(edition):
@@ -104,6 +109,19 @@ def test_installed_outside_the_repository_its_tools_work_and_answers_pass(
     assert f"the course from: {site / 'autograder' / '__init__.py'}" in printed
     assert "closable_queue: passed" in printed and "call_with_timeout: passed" in printed
     assert "not yet" not in printed
+
+    # Without known-good pieces, lessons 01 and 03 grade beside the learner's own.
+    script = "\n".join(["import queue, socket, threading, time",
+                        "from autograder import check",
+                        *reference_answers("01_leaky_consumer").values(),
+                        *reference_answers("03_waitgroup").values(),
+                        "for name in ('run_session', 'robust_stop', 'run_with_waitgroup'):",
+                        "    check(name)"])
+    done = subprocess.run([python, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, env=dict(os.environ, PYTHONPATH=""), timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in ("run_session", "robust_stop", "run_with_waitgroup"):
+        assert f"{name}: passed" in done.stdout
 
 
 def test_it_refuses_to_write_over_a_folder(tmp_path, capsys):

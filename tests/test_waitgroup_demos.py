@@ -1,6 +1,7 @@
 """Pins what lesson 03's notebook says about runtime behaviour."""
 
 import concurrent.futures
+import inspect
 import queue
 import socket
 import threading
@@ -8,7 +9,9 @@ import time
 
 import pytest
 
-from autograder.lessons.waitgroup import WaitGroup as ReferenceWaitGroup
+from answers import load
+from autograder import CheckFailed, check
+from autograder.known_good.waitgroup import WaitGroup as KnownGoodWaitGroup
 from autograder.lessons import waitgroup as demo
 from autograder.lessons.programs import run_python, source_of
 from autograder.threads import Baseline
@@ -55,7 +58,7 @@ def test_a_daemon_reader_is_killed_when_main_returns_as_in_go():
 
 
 def compare(**settings):
-    cell = run_cell(LESSON, "demo-ways-to-wait", WaitGroup=ReferenceWaitGroup,
+    cell = run_cell(LESSON, "demo-ways-to-wait", WaitGroup=KnownGoodWaitGroup,
                     threading=threading, time=time, queue=queue,
                     concurrent=concurrent)
     rows = demo.compare_waiting(cell["ways_to_wait"], tidy_up=cell["tidy_up"], **settings)
@@ -102,18 +105,16 @@ def test_the_notebook_runs_its_demos_only_outside_grading(root, call):
     assert using and all("if live_demos_enabled():" in cell for cell in using)
 
 
-def test_one_course_waitgroup_serves_both_lessons():
-    """Lesson 03's checks and lesson 04's notebook use the same class."""
-    from autograder.exercises import run_with_waitgroup as checks
+def test_the_waitgroup_the_lessons_lend_is_gos_and_answers_no_exercise(capsys):
+    """Lesson 04 and program D use the course's Go WaitGroup. Its wait() takes
+    no timeout, as Go's Wait, so copied into lesson 03 it fails that check."""
     from autograder.lessons import channels_vs_locks
 
-    assert checks.ReferenceWaitGroup is demo.WaitGroup is channels_vs_locks.WaitGroup
-    wg = demo.WaitGroup()
-    wg.add(2)
-    assert wg.counter == 2
-    with pytest.raises(ValueError, match="cannot go negative"):
-        wg.add(-3)
-    assert wg.counter == 2
+    assert demo.WaitGroup is channels_vs_locks.WaitGroup
+    copied = "import threading\n\n" + inspect.getsource(demo.WaitGroup)
+    with pytest.raises(CheckFailed):
+        check("waitgroup", answers=load(copied))
+    assert "timeout" in capsys.readouterr().out
 
 
 def demo_cell(tag: str) -> dict:

@@ -5,38 +5,16 @@ its three exercises share, and consumer_exit (``run_session`` and
 from __future__ import annotations
 
 import queue
-import time
 from typing import Any
 from collections.abc import Callable
 
 from ..threads import Baseline, LeakError
 from ..threads.census import REAL_FUNCTIONS
-from ..threads.stand_ins import stand_in
 from .registry import exercise
 from .harness import CheckFailed, Worker, expect, plural
 
 from .limits import EXIT_DEADLINE
-# The checks' own consumers take this long to clean up after their stop value,
-# as real ones do: an answer that returns without waiting for them is caught
-# every time, not only when the scheduler happens to be slow.
-CLEANUP_SECONDS = 0.02
 real_current_thread = REAL_FUNCTIONS["threading.current_thread"]  # learner code may replace it
-
-
-@stand_in(f"cleaning up for {CLEANUP_SECONDS * 1000:g} ms")
-def clean_up() -> None:
-    time.sleep(CLEANUP_SECONDS)
-
-
-@stand_in("the check's consumer")
-def reference_consumer(ch: queue.Queue, out: list) -> None:
-    """The seed's fixed consumer, used to grade run_session on its own."""
-    while True:
-        item = ch.get()
-        if item == 0:
-            clean_up()
-            return
-        out.append(item)
 
 
 def drain(ch: queue.Queue) -> list:

@@ -16,24 +16,13 @@ from .registry import exercise
 from .harness import (CALL_DEADLINE, CheckFailed, Worker, call_answer, expect, plural,
                       running_at_return)
 from .limits import EXIT_DEADLINE
-from .leaky_consumer import clean_up, drain, start_workers
+from . import beside
+from .leaky_consumer import drain, start_workers
 
 
 _PLAIN_DATA = (type(None), bool, int, float, complex, str, bytes)
 STUBBORN_LATE = 0.5  # seconds past its timeout that stop_consumers may still give up in
 ODD_ITEMS = [0, None, "", False, 0.0, [], "STOP", "exit", -1]
-
-
-def reference_robust_consumer(stop: object) -> Callable[[queue.Queue, list], None]:
-    @stand_in("the check's robust_consumer")
-    def robust_consumer(ch: queue.Queue, out: list) -> None:
-        while True:
-            item = ch.get()
-            if item is stop:
-                clean_up()
-                return
-            out.append(item)
-    return robust_consumer
 
 
 def stubborn_consumer(release: threading.Event) -> Callable[[queue.Queue, list], None]:
@@ -54,16 +43,18 @@ def check_robust_stop(answers: dict[str, Any], hidden: bool) -> str:
     expect(not isinstance(stop, _PLAIN_DATA),
            f"STOP is {stop!r}, a value that real data can carry too. Make it a value "
            "nothing else can equal: STOP = object().")
-    # stop_consumers is graded with a known-good consumer of the learner's STOP.
-    good = reference_robust_consumer(stop)
-    if hidden:
-        _stop_case(stop_consumers, good, workers=8, items=400, stop=stop)
-        _stop_case(stop_consumers, good, workers=1, items=0, stop=stop)
-    else:
+    if not hidden:
         _robust_consumer_case(consumer, stop)
-        _stop_case(stop_consumers, good, workers=3, items=30, stop=stop)
-        _no_workers_case(stop_consumers)
-        _stubborn_case(stop_consumers, good)
+    # stop_consumers is graded with a known-good consumer of the learner's STOP.
+    with beside.said_when_own("robust_consumer", "stop_consumers"):
+        good = beside.robust_consumer(stop, consumer)
+        if hidden:
+            _stop_case(stop_consumers, good, workers=8, items=400, stop=stop)
+            _stop_case(stop_consumers, good, workers=1, items=0, stop=stop)
+        else:
+            _stop_case(stop_consumers, good, workers=3, items=30, stop=stop)
+            _no_workers_case(stop_consumers)
+            _stubborn_case(stop_consumers, good)
     return ("robust_consumer keeps every value but STOP; stop_consumers stops exactly "
             "its workers, leaves the queue empty and gives up on time.")
 

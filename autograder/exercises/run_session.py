@@ -19,7 +19,8 @@ from ..threads.origins import started_threads
 from .harness import (call_answer, fail_if_any, plural, running_at_return,
                       started_since)
 from .limits import EXIT_DEADLINE
-from .leaky_consumer import drain, real_current_thread, reference_consumer
+from . import beside
+from .leaky_consumer import drain, real_current_thread
 
 
 def expected_offsets(words: list[str]) -> list[int]:
@@ -35,7 +36,7 @@ def expected_offsets(words: list[str]) -> list[int]:
 
 
 class _SessionConsumers:
-    """The reference consumer as run_session's ``consumer``, keeping a record.
+    """A known-good consumer as run_session's ``consumer``, keeping a record.
 
     Each run notes its queue (checked for surplus stop values after), the
     thread it ran in, and its end: counts are only right if they come from
@@ -43,7 +44,8 @@ class _SessionConsumers:
     when run_session returned.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, consumer: Callable[[queue.Queue, list], None]) -> None:
+        self.run = consumer
         self.queues: list[queue.Queue] = []
         self.threads: list[threading.Thread] = []  # held, so none is mistaken for another
         self.ended = 0
@@ -54,7 +56,7 @@ class _SessionConsumers:
             self.queues.append(ch)
             self.threads.append(real_current_thread())
             try:
-                reference_consumer(ch, out)
+                self.run(ch, out)
             finally:
                 self.ended += 1
         return consumer
@@ -68,8 +70,11 @@ def check_run_session(answers: dict[str, Any], hidden: bool) -> str:
         rng = random.Random(2024)
         sessions = [[rng.choice(["go", "go", "go", "exit"]) for _ in range(rng.randint(1, 25))]
                     for _ in range(6)]
-    for words in sessions:
-        _session_case(answers["run_session"], words)
+    run_session = answers["run_session"]
+    with beside.said_when_own("consumer", "run_session"):
+        consumer = beside.consumer(getattr(run_session, "__globals__", {}).get("consumer"))
+        for words in sessions:
+            _session_case(run_session, consumer, words)
     return "each session counted its consumers right and left no thread behind."
 
 
@@ -98,11 +103,12 @@ def consumer_swapped(answer: Callable, stand_in_consumer: Callable) -> Iterator[
             scope["consumer"] = own
 
 
-def _session_case(answer: Callable, words: list[str], attempts: int = 3) -> None:
+def _session_case(answer: Callable, consumer: Callable, words: list[str],
+                  attempts: int = 3) -> None:
     call = f"run_session({words!r})"
     for attempt in range(attempts):
         # Graded with a known-good consumer, so a broken consumer costs only its own test.
-        consumers = _SessionConsumers()
+        consumers = _SessionConsumers(consumer)
         baseline = Baseline()
         others = list(dict(threading._active).values())  # type: ignore[attr-defined]
         before = {id(t) for t in started_threads()}

@@ -15,19 +15,15 @@ from ..threads import Baseline
 class WaitGroup:
     """Go's ``sync.WaitGroup``: a counter, and waiters released when it is zero.
 
-    The course's own, on a Condition. Lesson 03 grades ``run_with_waitgroup``
-    with it (so a broken WaitGroup costs only its own test); lesson 04, whose
-    kernel has not seen yours, uses it too.
+    As Go has it: ``wait()`` takes no timeout. Lesson 04, whose kernel has not
+    seen the WaitGroup you wrote in lesson 03, and lesson 03's program D use
+    it. (Lesson 03 asks for a ``wait(timeout)``, so this one does not answer
+    that exercise.)
     """
 
     def __init__(self) -> None:
         self._count = 0
         self._zero = threading.Condition()
-
-    @property
-    def counter(self) -> int:
-        """For the checks: Go's WaitGroup does not let you read it."""
-        return self._count
 
     def add(self, delta: int = 1) -> None:
         with self._zero:
@@ -40,9 +36,10 @@ class WaitGroup:
     def done(self) -> None:
         self.add(-1)
 
-    def wait(self, timeout: float | None = None) -> bool:
+    def wait(self) -> None:
         with self._zero:
-            return self._zero.wait_for(lambda: self._count == 0, timeout)
+            while self._count:
+                self._zero.wait()
 
 
 # --- ways to wait for threads, compared -----------------------------------------------------

@@ -15,8 +15,10 @@ from typing import Any
 from collections.abc import Callable, Iterator
 
 from ..exercises.harness import CALL_DEADLINE, Worker
-from ..exercises.leaky_consumer import EXIT_DEADLINE, drain, reference_consumer
-from ..exercises.robust_stop import reference_robust_consumer, stubborn_consumer
+from ..exercises.leaky_consumer import EXIT_DEADLINE, drain
+from ..exercises.robust_stop import stubborn_consumer
+from ..known_good.consumers import consumer as known_good_consumer
+from ..known_good.consumers import robust_consumer as known_good_robust_consumer
 from ..exercises.run_session import consumer_swapped
 from ..threads import DeadlineExceeded, call_with_deadline
 from ..threads.census import REAL_FUNCTIONS
@@ -95,7 +97,7 @@ def session_case(namespace: dict, words: list) -> Iterator[dict]:
 
     outcome: dict[str, Any] = {}
     joins = Joins()  # the answer's joins, from the thread it runs in
-    lingering = _lingering(reference_consumer, joins)
+    lingering = _lingering(known_good_consumer, joins)
 
     @stand_in("the check's consumer")
     def consumer(ch: queue.Queue, out: list) -> None:
@@ -156,7 +158,7 @@ def _call_stop(namespace: dict, ch: queue.Queue, pool: list, *timeout: float) ->
 def stop_case(namespace: dict, workers: int, items: int) -> Iterator[dict]:
     if (missing := _missing(namespace, "stop_consumers", "STOP")):
         return missing
-    good = _lingering(reference_robust_consumer(namespace["STOP"]))
+    good = _lingering(known_good_robust_consumer(namespace["STOP"]))
     ch: queue.Queue = queue.Queue()
     out: list = []
     gate, release = threading.Event(), threading.Event()
@@ -179,7 +181,7 @@ def stubborn_case(namespace: dict, timeout: float) -> Iterator[dict]:
         return missing
     ch: queue.Queue = queue.Queue()
     gate, release = threading.Event(), threading.Event()
-    pool = [gated(reference_robust_consumer(namespace["STOP"]), ch, [], name="worker 1",
+    pool = [gated(known_good_robust_consumer(namespace["STOP"]), ch, [], name="worker 1",
                    gate=gate),
             gated(stubborn_consumer(release), ch, [], name="ignores-STOP", gate=gate)]
     yield {"started": [w.native_id for w in pool]}

@@ -20,6 +20,7 @@ from ..exercises.harness import CALL_DEADLINE, Worker, isolated
 from ..exercises.race_probe import Unavailable, race_request, run_held_probe
 from ..exercises.limits import AT_ONCE, EXIT_DEADLINE
 from ..exercises.run_with_waitgroup import FINISHING, observed_waitgroup
+from ..known_good.waitgroup import WaitGroup as KnownGood
 from ..exercises.waitgroup import WAITER_TIMEOUT, wait_until_waiting
 from ..exercises.waitgroup_race import race_budget
 from ..sockets import Peer
@@ -216,7 +217,7 @@ def run_case(namespace: dict, linger: float | None, timeout: float | None,
     held_threads = Held()
     release = threading.Event()
     held = release if never_finishes else None
-    Base, created = observed_waitgroup(finishing=0.0 if never_finishes else FINISHING,
+    Base, created = observed_waitgroup(KnownGood, finishing=0.0 if never_finishes else FINISHING,
                                        hold=held, wind_down=0.0 if never_finishes else WIND_DOWN)
 
     class WaitGroup(Base):  # type: ignore[misc,valid-type]
@@ -236,7 +237,7 @@ def run_case(namespace: dict, linger: float | None, timeout: float | None,
     runner: list[int] = []
 
     def at_return() -> None:
-        held_threads.announce("returned", [wg.counter for wg in created])
+        held_threads.announce("returned", [wg.counted for wg in created])
 
     with socket.create_server((LOOPBACK, 0)) as listener:
         address = listener.getsockname()

@@ -2,7 +2,7 @@
 
 A check grades one answer with known-good versions of the others (the
 lesson's consumer, say). When a thread is inside such a stand-in, quoting its
-file and line ("leaky_consumer.py, line 31 ... time.sleep(CLEANUP_SECONDS)")
+file and line ("consumers.py, line 22 ... time.sleep(CLEANUP_SECONDS)")
 would show the learner code they have never seen and cannot change. Marked
 with ``@stand_in("the check's consumer")``, the same place reads "in the
 check's consumer". Marks nest: a marked helper called from a marked function
