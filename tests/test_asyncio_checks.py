@@ -121,3 +121,33 @@ def test_the_linger_is_timed_from_the_call_to_the_first_sign_of_the_close(
     problems = problems_seen("exit", 0.2, saw, called, called + returned,
                              lambda start, end: 0)
     assert any("it closed the connection after" in p for p in problems) is early, problems
+
+
+def test_a_server_thread_paused_until_the_call_was_over_still_sees_the_end_of_stream(
+        monkeypatch):
+    """A right reference reader failed 1 run in 20 on an idle machine ("the
+    server saw nothing"): the server's watch timed out just before the
+    reader's end-of-stream came, and its thread ran again only once the call
+    was over. Its last watch now begins after the call is over."""
+    import socket
+
+    from autograder.exercises.stream_reader import Server
+    from autograder.sockets.peer import LOOPBACK, Peer, PeerView
+
+    real_watch = Peer.watch
+    paused = []
+
+    def watch_paused_past_the_call(self, timeout):
+        if not paused:  # a watch that timed out before the close, its thread paused
+            paused.append(server.call_over.wait(5.0))
+            return PeerView.NOTHING
+        return real_watch(self, timeout)
+
+    monkeypatch.setattr(Peer, "watch", watch_paused_past_the_call)
+    server = Server()
+    reader = socket.create_connection((LOOPBACK, server.port))
+    reader.recv(100)  # the greeting: closed with nothing unread, the close is orderly
+    reader.close()
+    saw = server.finish()
+    assert paused == [True]
+    assert saw.view is PeerView.END_OF_STREAM and saw.ended_at is not None

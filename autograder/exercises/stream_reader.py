@@ -86,12 +86,17 @@ class Server:
         try:
             peer.send(GREETING)
             self.saw.greeted_at = time.monotonic()
-            while True:  # once at least: the call may be over before this thread ran
+            while True:
+                # Looked at before the watch: the last watch then begins after the
+                # call was over, when a right reader's end-of-stream has arrived. (Read
+                # after it, a watch that timed out just before the end-of-stream came,
+                # and a thread paused until the call was over, saw "nothing".)
+                over = self.call_over.is_set()
                 view = peer.watch(timeout=0.05)
                 if view in (PeerView.END_OF_STREAM, PeerView.RESET):
                     self.saw.ended_at = time.monotonic()
                     break
-                if self.call_over.is_set():
+                if over:
                     break
             self.saw.view = view
             self.call_over.wait(10.0)
