@@ -12,7 +12,7 @@ from types import CodeType, FrameType
 from typing import Any
 from collections.abc import Callable
 
-from ..threads import Baseline, DeadlineExceeded, LeakError
+from ..threads import Baseline, DeadlineExceeded, LeakError, describe_threads
 from ..threads.census import real_is_alive
 from .harness import CheckFailed, Worker, call_answer, expect, plural
 from .limits import AT_ONCE, EXIT_DEADLINE
@@ -150,10 +150,18 @@ def _gives_up(WaitGroup: type, timeout: float) -> None:
     wg = _new_waitgroup(WaitGroup)
     call_answer(wg.add, 1, what="wg.add(1)", timeout=AT_ONCE)
     told = f"wg.wait(timeout={timeout:g}) with the counter at 1"
+    baseline = Baseline()
     got = _wait(wg, timeout, 1, told)
+    left, _ = baseline.wait_gone(SETTLE)  # before done(), which would let them end
     _quietly(wg.done)
     expect(got is False, f"{told} returned {got!r}; it should return False when the "
            "timeout runs out before the counter reaches 0.")
+    expect(not left, "\n".join([
+        f"{told} gave up, but left {plural(len(left), 'thread')} it started still "
+        "waiting:", describe_threads(left),
+        "A thread that waits for wait() is still a thread: when the timeout runs out it "
+        "waits on, a leak. Wait in the calling thread, with Condition.wait_for(predicate, "
+        "timeout)."]))
 
 
 def _blocked_in(frame: FrameType | None, code: CodeType) -> bool:

@@ -134,6 +134,22 @@ RUN_WAITS_FOREVER = _run_mutant(WAIT_THEN_JOIN, "    wg.wait()\n    reader.join(
 
 RUN_IGNORES_THE_TIMEOUT = _run_mutant(WAIT_THEN_JOIN,
                                       "    wg.wait(timeout)\n    reader.join(timeout)\n")
+# wait(timeout) hands the waiting to a thread of its own and waits for its word
+# with the timeout: when the timeout runs out, that thread is left waiting.
+WAITS_IN_A_THREAD = _mutant('''    def wait(self, timeout=None):
+        with self._zero:
+            return self._zero.wait_for(lambda: self._count == 0, timeout)
+''', '''    def wait(self, timeout=None):
+        zero = threading.Event()
+
+        def wait_for_zero():
+            with self._zero:
+                self._zero.wait_for(lambda: self._count == 0)
+            zero.set()
+
+        threading.Thread(target=wait_for_zero, daemon=True).start()
+        return zero.wait(timeout)
+''')
 
 WRONG = {
     "negative counter allowed": ("waitgroup", NEGATIVE_ALLOWED, "test_waitgroup",
@@ -148,6 +164,10 @@ WRONG = {
                                      False),
     "notify instead of notify_all": ("waitgroup", NOTIFY_ONE, "test_waitgroup",
                                      ["still waiting", "notify_all()"], False),
+    "wait(timeout) waits in a thread it leaves": ("waitgroup", WAITS_IN_A_THREAD,
+                                                  "test_waitgroup",
+                                                  ["left 1 thread it started still waiting",
+                                                   "wait_for_zero", "a leak"], False),
     "wait sleeps even at zero": ("waitgroup", WAITS_FOR_A_NOTIFY, "test_waitgroup",
                                  ["return True at once"], False),
     "wait returns on any wake-up": ("waitgroup", RETURNS_ON_ANY_WAKE_UP, "test_waitgroup",

@@ -118,9 +118,13 @@ def _gives_up(subject: Subject, timeout: float) -> None:
     if kind == "result":
         _made(data)
         raise Rejected(f"{told}: the probe did not get to wait.")
+    before = subject.tasks()
     began = time.monotonic()
     _, data = subject.resume("waitgroup_gives_up")
     took = time.monotonic() - began
+    # Before done(), which would let a thread that waits on the wait's behalf end.
+    left = subject.wait_gone([host for inner, host in subject.tasks().items()
+                              if inner not in before], SETTLE)
     subject.resume("waitgroup_gives_up")
     waited = data.get("waited")
     expect(isinstance(waited, dict), f"{told}: the probe gave no result.")
@@ -139,6 +143,11 @@ def _gives_up(subject: Subject, timeout: float) -> None:
            "counter to reach 0 before you give up.")
     expect(took < timeout + LATE,
            f"{told} gave up only after {took:.2f} s: give up once the timeout has passed.")
+    expect(not left,
+           f"{told} gave up, but left {plural(len(left), 'thread')} it started still "
+           "waiting (the judge sees them in /proc). A thread that waits for wait() is "
+           "still a thread: when the timeout runs out it waits on, a leak. Wait in the "
+           "calling thread, with Condition.wait_for(predicate, timeout).")
 
 
 def _waiters(subject: Subject, waiters: int, start: int, steps: list[int]) -> None:
