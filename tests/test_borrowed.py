@@ -51,3 +51,55 @@ def test_the_judge_refuses_an_imported_answer_when_the_kernels_check_is_faked(
         exercise, tmp_path):
     errors, _ = judged(FAKE_CHECK + BORROWED[exercise], f'check("{exercise}")', tmp_path)
     rejected(errors, f"{exercise}: ", "is the course's own code")
+
+
+# Answers of the learner's own that hand the work to a known-good piece.
+WRAPPED = {
+    "a global module": ("waitgroup", "import autograder.known_good.waitgroup as good\n\n\n"
+                        "class WaitGroup:\n    def __init__(self):\n"
+                        "        self._wg = good.WaitGroup()\n\n"
+                        "    def add(self, delta=1):\n        self._wg.add(delta)\n\n"
+                        "    def done(self):\n        self._wg.done()\n\n"
+                        "    def wait(self, timeout=None):\n"
+                        "        return self._wg.wait(timeout)\n"),
+    "a global class": ("consumer_exit", "from autograder.known_good.consumers import "
+                       "consumer as good\n\n\ndef consumer(ch, out):\n"
+                       "    return good(ch, out)\n"),
+    "an import inside": ("consumer_exit", "def consumer(ch, out):\n"
+                         "    from autograder.known_good import consumers\n"
+                         "    return consumers.consumer(ch, out)\n"),
+    "a class attribute": ("waitgroup", "from autograder.known_good.waitgroup import "
+                          "WaitGroup as Good\n\n\nclass WaitGroup:\n    inner = Good\n\n"
+                          "    def __init__(self):\n        self._wg = self.inner()\n\n"
+                          "    def add(self, delta=1):\n        self._wg.add(delta)\n\n"
+                          "    def done(self):\n        self._wg.done()\n\n"
+                          "    def wait(self, timeout=None):\n"
+                          "        return self._wg.wait(timeout)\n"),
+}
+
+
+@pytest.mark.parametrize("way", sorted(WRAPPED))
+def test_an_answer_that_hands_its_work_to_a_known_good_piece_fails(way, capsys):
+    exercise, source = WRAPPED[way]
+    with pytest.raises(CheckFailed):
+        check(exercise, answers=load("import threading", source))
+    assert "hands its work to the course's known-good code" in capsys.readouterr().out
+
+
+def test_the_judge_refuses_a_wrapper_when_the_kernels_check_is_faked(tmp_path):
+    errors, _ = judged(FAKE_CHECK + WRAPPED["a global class"][1], 'check("consumer_exit")',
+                       tmp_path)
+    rejected(errors, "consumer_exit: ", "hands its work to the course's known-good code")
+
+
+def test_an_answer_that_uses_the_lessons_go_waitgroup_is_its_own():
+    """Lesson 04's answers use the WaitGroup the lesson lends: not a known-good piece."""
+    from autograder.exercises.borrowed import leans_on_known_good
+    from autograder.lessons.channels_vs_locks import WaitGroup
+
+    def signal_done_waitgroup(n):
+        wg = WaitGroup()
+        wg.add(n)
+        return wg
+
+    assert not leans_on_known_good(signal_done_waitgroup)

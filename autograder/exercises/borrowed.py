@@ -9,6 +9,12 @@ and the judge before it judges, first asks where each answer was written: a
 function, or any method of a class, compiled from this package's files is
 borrowed, and earns nothing. (Code copied out of the package into a cell is
 the learner's, as code copied from anywhere is: that is for a person to see.)
+
+An answer of the learner's own that hands its work to one of the known-good
+pieces (``autograder/known_good``, which the checks grade other answers
+beside) by name, a module or a global, earns nothing either: the pieces are
+right answers, and a wrapper around one is that answer. (Reached some
+roundabout way, it is code written against the grader: for a person to see.)
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 from .methods import methods
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_KNOWN_GOOD = "known_good"
 
 
 def _functions(value: Any) -> list[types.FunctionType]:
@@ -38,6 +45,52 @@ def borrowed_from(value: Any) -> str | None:
     return None
 
 
+def _is_known_good(value: Any) -> bool:
+    if isinstance(value, types.ModuleType):
+        return value.__name__.split(".")[1:2] == [_KNOWN_GOOD]
+    if not isinstance(value, (types.FunctionType, type)):
+        value = type(value)  # an instance of a known-good class is one too
+    return any(os.path.abspath(func.__code__.co_filename).startswith(
+        os.path.join(_PACKAGE, _KNOWN_GOOD) + os.sep) for func in _functions(value))
+
+
+def _codes(code: types.CodeType) -> list[types.CodeType]:
+    """``code`` and the code of every function or class body written inside it."""
+    inner = [const for const in code.co_consts if isinstance(const, types.CodeType)]
+    return [code, *(found for each in inner for found in _codes(each))]
+
+
+def _closed_over(func: types.FunctionType) -> list[Any]:
+    found = []
+    for cell in func.__closure__ or ():
+        try:
+            found.append(cell.cell_contents)
+        except ValueError:  # a name not yet bound
+            pass
+    return found
+
+
+def leans_on_known_good(value: Any) -> bool:
+    """Whether ``value`` (or a method of it) reaches a known-good piece by name:
+    a global, a class attribute or a closure that is one, or a name or string
+    that spells the folder."""
+    members = list(vars(value).values()) if isinstance(value, type) else []
+    if any(_is_known_good(member) for member in members):
+        return True
+    for func in _functions(value):
+        cells = _closed_over(func)
+        for code in _codes(func.__code__):
+            if any(_KNOWN_GOOD in name.split(".") for name in code.co_names) or any(
+                    isinstance(const, str) and _KNOWN_GOOD in const
+                    for const in code.co_consts):
+                return True
+            if any(_is_known_good(func.__globals__.get(name)) for name in code.co_names):
+                return True
+        if any(_is_known_good(content) for content in cells):
+            return True
+    return False
+
+
 def borrowed(answers: dict[str, Any]) -> str | None:
     """The learner's message if one of ``answers`` is the course's own code."""
     for name, value in answers.items():
@@ -46,4 +99,9 @@ def borrowed(answers: dict[str, Any]) -> str | None:
             return (f"{name} is the course's own code ({source}), not yours: the course "
                     f"uses it to run the lessons and the checks. Write your own {name} in "
                     "the answer cell.")
+        if leans_on_known_good(value):
+            return (f"{name} hands its work to the course's known-good code "
+                    "(autograder/known_good), which the checks grade other answers "
+                    f"beside: a wrapper around a right answer is that answer, not yours. "
+                    f"Write your own {name} in the answer cell.")
     return None
