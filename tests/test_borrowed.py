@@ -75,6 +75,15 @@ WRAPPED = {
                           "    def done(self):\n        self._wg.done()\n\n"
                           "    def wait(self, timeout=None):\n"
                           "        return self._wg.wait(timeout)\n"),
+    "a closure": ("consumer_exit", "def make():\n"
+                  "    from autograder.known_good.consumers import consumer as good\n\n"
+                  "    def consumer(ch, out):\n        return good(ch, out)\n"
+                  "    return consumer\n\n\nconsumer = make()\n"),
+    "an instance": ("waitgroup", "from autograder.known_good.waitgroup import WaitGroup as G\n"
+                    "shared = G()\ndel G\n\n\nclass WaitGroup:\n"
+                    "    def add(self, delta=1):\n        shared.add(delta)\n\n"
+                    "    def done(self):\n        shared.done()\n\n"
+                    "    def wait(self, timeout=None):\n        return shared.wait(timeout)\n"),
 }
 
 
