@@ -113,14 +113,17 @@ run, where a judge that runs none of your code picks fresh inputs for every
 submission and watches your threads from outside. Code that fakes a check,
 or that knows the cases in advance, earns nothing there.
 
-No code here answers an exercise. The instructor's grading runs
-`run_session`, `stop_consumers` and `run_with_waitgroup` beside known-good
-pieces (a consumer, a robust consumer, a WaitGroup), so that a mistake in one
-exercise costs only its own test. Those pieces are answers, so this copy
-leaves them out: here a check runs your answer beside your own piece, and
-when it fails it says that the mistake may be in either. Lesson 04 lends you
-Go's WaitGroup (`autograder/lessons/waitgroup.py`). Its `wait()` has no
-timeout, as Go's has none, so it does not pass lesson 03's check.
+No reference answer is here. The instructor's grading runs `run_session`,
+`stop_consumers` and `run_with_waitgroup` beside known-good pieces (a
+consumer, a robust consumer, a WaitGroup), so that a mistake in one exercise
+costs only its own test. Those pieces are answers, so this copy leaves them
+out: here a check runs your answer beside your own piece, and when it fails
+it says that the mistake may be in either. Lesson 04 lends you Go's
+WaitGroup (`autograder/lessons/waitgroup.py`). Its `wait()` has no timeout,
+as Go's has none, so it does not pass lesson 03's check. What is here are
+the book's programs and the lessons' demos, which the exercises ask you to
+fix or build on (lesson 01's first exercise is the book's own fix, shown
+just before it asks for it): that is the course teaching.
 
 ## Licence
 
