@@ -122,9 +122,10 @@ def _gives_up(subject: Subject, timeout: float) -> None:
     began = time.monotonic()
     _, data = subject.resume("waitgroup_gives_up")
     took = time.monotonic() - began
-    # Before done(), which would let a thread that waits on the wait's behalf end.
+    # Before done(), which would let a thread that waits on the wait's behalf end;
+    # the probe's own thread that made the call, torn down, goes at once.
     left = subject.wait_gone([host for inner, host in subject.tasks().items()
-                              if inner not in before], SETTLE)
+                              if inner not in before], EXIT_DEADLINE)
     subject.resume("waitgroup_gives_up")
     waited = data.get("waited")
     expect(isinstance(waited, dict), f"{told}: the probe gave no result.")
