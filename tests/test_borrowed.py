@@ -112,3 +112,16 @@ def test_an_answer_that_uses_the_lessons_go_waitgroup_is_its_own():
         return wg
 
     assert not leans_on_known_good(signal_done_waitgroup)
+
+
+def test_a_name_of_the_learners_own_called_known_good_is_not_the_courses():
+    """Only the package's folder counts: a right consumer that keeps a global
+    list called known_good, or prints the words, is the learner's own."""
+    from autograder.exercises.borrowed import leans_on_known_good
+
+    answers = load("import queue\nknown_good = []\n\n\ndef consumer(ch, out):\n"
+                   "    while True:\n        item = ch.get()\n        if item == 0:\n"
+                   "            print('known_good', len(known_good))\n            return\n"
+                   "        known_good.append(item)\n        out.append(item)\n")
+    assert not leans_on_known_good(answers["consumer"])
+

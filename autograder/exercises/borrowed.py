@@ -70,19 +70,31 @@ def _closed_over(func: types.FunctionType) -> list[Any]:
     return found
 
 
+def _spells_known_good(code: types.CodeType, scope: dict) -> bool:
+    """The code names the folder through the package (``autograder.known_good``,
+    by import or attribute, the package under any name) or spells its path in a
+    string. A name of the learner's own that is merely called known_good is not it."""
+    parts = {part for name in code.co_names for part in name.split(".")}
+    through_the_package = "autograder" in parts or any(
+        isinstance(scope.get(name), types.ModuleType)
+        and scope[name].__name__.split(".")[0] == "autograder" for name in code.co_names)
+    if _KNOWN_GOOD in parts and through_the_package:
+        return True
+    return any(isinstance(const, str) and any(path in const for path in (
+        "autograder.known_good", "autograder/known_good")) for const in code.co_consts)
+
+
 def leans_on_known_good(value: Any) -> bool:
     """Whether ``value`` (or a method of it) reaches a known-good piece by name:
-    a global, a class attribute or a closure that is one, or a name or string
-    that spells the folder."""
+    a global, a class attribute or a closure that is one, or code that names
+    the folder."""
     members = list(vars(value).values()) if isinstance(value, type) else []
     if any(_is_known_good(member) for member in members):
         return True
     for func in _functions(value):
         cells = _closed_over(func)
         for code in _codes(func.__code__):
-            if any(_KNOWN_GOOD in name.split(".") for name in code.co_names) or any(
-                    isinstance(const, str) and _KNOWN_GOOD in const
-                    for const in code.co_consts):
+            if _spells_known_good(code, func.__globals__):
                 return True
             if any(_is_known_good(func.__globals__.get(name)) for name in code.co_names):
                 return True
