@@ -65,22 +65,28 @@ student-edition: setup
 	@test -n "$(DEST)" || { echo "Where? make student-edition DEST=../course-for-learners" >&2; exit 2; }
 	$(BIN)/python -m course_tools.student_edition $(DEST)
 
-# Every test, in three runs. First, one at a time, those that measure Go's
-# speed and scheduling live, the browser's, and lesson 02's verdicts compared (marked
-# alone). Then, in 3 pytest-xdist workers
-# (most tests wait on deadlines, kernels and timeouts more than they compute),
-# those that time threads, sockets and the browser, with the machine to
-# themselves; then those that grade whole corpora and classes with nbgrader
-# (marked grading). A module or test class goes whole to one worker: each
-# corpus is graded once. All runs run; any failing fails the target (5:
-# nothing selected).
+# Every test, in four runs. First, one at a time, those that measure Go's
+# speed and scheduling live and lesson 02's verdicts compared (marked alone).
+# Then the browser tests (alone too), two at a time, each worker with a
+# JupyterLab and a Chromium of its own: they mostly wait on notebooks running.
+# Then, in 6 pytest-xdist workers (most tests wait on deadlines, kernels and
+# timeouts more than they compute), those that time threads and sockets;
+# then, in 3, those that grade whole corpora and classes with nbgrader
+# (marked grading), which keep both cores busy. There a module or test class
+# goes whole to one worker: each corpus is graded once. All runs run; any
+# failing fails the target (5: nothing selected).
 TEST_WORKERS ?= 3
+TIMED_WORKERS ?= 6
+BROWSER_WORKERS ?= 2
 PYTEST_RUN = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 test: setup sandbox lint
-	@$(BIN)/python -m pytest -m alone $(PYTEST_ARGS); alone=$$?; \
-	$(PYTEST_RUN) -m "not grading and not alone"; timed=$$?; \
+	@$(BIN)/python -m pytest -m "alone and not browser" $(PYTEST_ARGS); alone=$$?; \
+	$(BIN)/python -m pytest -m "alone and browser" -n $(BROWSER_WORKERS) --dist load \
+	  $(PYTEST_ARGS); browser=$$?; \
+	$(BIN)/python -m pytest -m "not grading and not alone" -n $(TIMED_WORKERS) \
+	  --dist loadscope $(PYTEST_ARGS); timed=$$?; \
 	$(PYTEST_RUN) -m grading; graded=$$?; \
-	for status in $$alone $$timed $$graded; do \
+	for status in $$alone $$browser $$timed $$graded; do \
 	  [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status; done
 
 # The loop to run while working: no real nbgrader runs, no browser, nothing
