@@ -66,7 +66,8 @@ student-edition: setup
 	$(BIN)/python -m course_tools.student_edition $(DEST)
 
 # Every test, in four runs. First, one at a time, those that measure Go's
-# speed and scheduling live and lesson 02's verdicts compared (marked alone).
+# speed and scheduling live, lesson 02's verdicts compared and the judge's
+# view of the race test's hammering (marked alone).
 # Then the browser tests (alone too), two at a time, each worker with a
 # JupyterLab and a Chromium of its own: they mostly wait on notebooks running.
 # Then, in 6 pytest-xdist workers (most tests wait on deadlines, kernels and

@@ -171,6 +171,9 @@ def test_the_stepped_pairs_find_the_lost_done_and_name_its_line(tmp_path):
              "line 21 in done()", "some of the done() calls were lost")
 
 
+# Alone: hammering finds a lost update only when the child's threads get to
+# switch often, and beside five busy xdist workers it found none in a run in four.
+@pytest.mark.alone
 def test_the_judge_sees_lost_done_calls_from_outside(tmp_path, monkeypatch):
     # The judge steps the pairs first, which finds this in the child (above);
     # here the hammering alone, so that the judge's own view of the held ends
