@@ -134,11 +134,14 @@ def test_a_server_thread_paused_until_the_call_was_over_still_sees_the_end_of_st
     from autograder.exercises.stream_reader import Server
     from autograder.sockets.peer import LOOPBACK, Peer, PeerView
 
+    import threading
+
     real_watch = Peer.watch
-    paused = []
+    watching, paused = threading.Event(), []
 
     def watch_paused_past_the_call(self, timeout):
         if not paused:  # a watch that timed out before the close, its thread paused
+            watching.set()
             paused.append(server.call_over.wait(5.0))
             return PeerView.NOTHING
         return real_watch(self, timeout)
@@ -147,6 +150,7 @@ def test_a_server_thread_paused_until_the_call_was_over_still_sees_the_end_of_st
     server = Server()
     reader = socket.create_connection((LOOPBACK, server.port))
     reader.recv(100)  # the greeting: closed with nothing unread, the close is orderly
+    assert watching.wait(5.0)  # the call ends while the server's first watch is on
     reader.close()
     saw = server.finish()
     assert paused == [True]
