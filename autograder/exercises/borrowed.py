@@ -35,14 +35,21 @@ def _functions(value: Any) -> list[types.FunctionType]:
     return methods(value, inherited=True) if isinstance(value, type) else []
 
 
+def _written_in(value: Any, folder: str) -> str | None:
+    """The file under ``folder`` that ``value`` (or a method of it) was written in."""
+    for func in _functions(value):
+        filename = os.path.abspath(func.__code__.co_filename)
+        if filename.startswith(folder):
+            return filename
+    return None
+
+
 def borrowed_from(value: Any) -> str | None:
     """The file of the course's package that ``value`` (or a method of it) was
     written in; None if it is not the course's."""
-    for func in _functions(value):
-        filename = os.path.abspath(func.__code__.co_filename)
-        if filename.startswith(_PACKAGE):
-            return os.path.relpath(filename, os.path.dirname(_PACKAGE[:-1]))
-    return None
+    filename = _written_in(value, _PACKAGE)
+    return None if filename is None else os.path.relpath(filename,
+                                                         os.path.dirname(_PACKAGE[:-1]))
 
 
 def _is_known_good(value: Any) -> bool:
@@ -50,8 +57,7 @@ def _is_known_good(value: Any) -> bool:
         return value.__name__.split(".")[1:2] == [_KNOWN_GOOD]
     if not isinstance(value, (types.FunctionType, type)):
         value = type(value)  # an instance of a known-good class is one too
-    return any(os.path.abspath(func.__code__.co_filename).startswith(
-        os.path.join(_PACKAGE, _KNOWN_GOOD) + os.sep) for func in _functions(value))
+    return _written_in(value, os.path.join(_PACKAGE, _KNOWN_GOOD) + os.sep) is not None
 
 
 def _codes(code: types.CodeType) -> list[types.CodeType]:

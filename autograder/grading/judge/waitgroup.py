@@ -19,7 +19,7 @@ from ...exercises.harness import plural
 from ...exercises.race_child.agreed import WAITERS, seeded_rounds
 from ...exercises.limits import AT_ONCE, EXIT_DEADLINE
 from ...exercises.waitgroup import (SEQUENCES, SETTLE, WAITER_TIMEOUT, counter_step_fault,
-                                    random_sequence)
+                                    left_waiting_fault, random_sequence)
 from ...exercises.waitgroup_race import LOST_UPDATE, left_behind, race_budget, race_verdict
 from .registry import expect, fresh_rng, judge
 from .subject import TEARDOWN, Rejected, Subject
@@ -144,11 +144,7 @@ def _gives_up(subject: Subject, timeout: float) -> None:
            "counter to reach 0 before you give up.")
     expect(took < timeout + LATE,
            f"{told} gave up only after {took:.2f} s: give up once the timeout has passed.")
-    expect(not left,
-           f"{told} gave up, but left {plural(len(left), 'thread')} it started still "
-           "waiting (the judge sees them in /proc). A thread that waits for wait() is "
-           "still a thread: when the timeout runs out it waits on, a leak. Wait in the "
-           "calling thread, with Condition.wait_for(predicate, timeout).")
+    expect(not left, left_waiting_fault(told, len(left), " (the judge sees them in /proc)."))
 
 
 def _waiters(subject: Subject, waiters: int, start: int, steps: list[int]) -> None:
