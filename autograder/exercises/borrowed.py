@@ -23,7 +23,7 @@ import os
 import types
 from typing import Any
 
-from .methods import methods
+from .methods import methods, nested_codes
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _KNOWN_GOOD = "known_good"
@@ -60,12 +60,6 @@ def _is_known_good(value: Any) -> bool:
     return _written_in(value, os.path.join(_PACKAGE, _KNOWN_GOOD) + os.sep) is not None
 
 
-def _codes(code: types.CodeType) -> list[types.CodeType]:
-    """``code`` and the code of every function or class body written inside it."""
-    inner = [const for const in code.co_consts if isinstance(const, types.CodeType)]
-    return [code, *(found for each in inner for found in _codes(each))]
-
-
 def _closed_over(func: types.FunctionType) -> list[Any]:
     found = []
     for cell in func.__closure__ or ():
@@ -99,7 +93,7 @@ def leans_on_known_good(value: Any) -> bool:
         return True
     for func in _functions(value):
         cells = _closed_over(func)
-        for code in _codes(func.__code__):
+        for code in nested_codes(func.__code__):
             if _spells_known_good(code, func.__globals__):
                 return True
             if any(_is_known_good(func.__globals__.get(name)) for name in code.co_names):

@@ -38,7 +38,7 @@ from typing import Any
 from collections.abc import Generator
 
 from . import race_child
-from .methods import methods
+from .methods import methods, nested_codes
 
 CHILD = os.path.dirname(os.path.abspath(race_child.__file__))  # run as a folder
 
@@ -106,12 +106,11 @@ _LOADS = {"LOAD_GLOBAL", "LOAD_NAME", "LOAD_FROM_DICT_OR_GLOBALS"}
 
 def names_used(code: CodeType) -> set[str]:
     """The global names ``code`` and the code inside it read."""
-    stored = {i.argval for i in dis.get_instructions(code) if i.opname == "STORE_NAME"}
-    used = {i.argval for i in dis.get_instructions(code)
-            if i.opname in _LOADS and not (i.opname != "LOAD_GLOBAL" and i.argval in stored)}
-    for const in code.co_consts:
-        if isinstance(const, CodeType):
-            used |= names_used(const)
+    used = set()
+    for each in nested_codes(code):  # a name a body stores itself is its own
+        stored = {i.argval for i in dis.get_instructions(each) if i.opname == "STORE_NAME"}
+        used |= {i.argval for i in dis.get_instructions(each) if i.opname in _LOADS
+                 and not (i.opname != "LOAD_GLOBAL" and i.argval in stored)}
     return {name for name in used if isinstance(name, str)}
 
 
