@@ -67,14 +67,15 @@ class Course:
 
     def submit(self, student: str, lesson: str,
                answers: dict[str, object] | None = None,
-               edit=None) -> Path:
+               edit=None, demonstrations: bool | None = None) -> Path:
         """Submit the student notebook with ``answers`` (grade_id -> source).
 
         ``edit(notebook)``, if given, may change the notebook further (delete
-        or alter cells) before it is saved.
+        or alter cells) before it is saved. ``demonstrations``: keep the
+        lesson's demonstrations in this one (None: as the course was created).
         """
         notebook = student_notebook(lesson, answers)
-        if not self.demonstrations:
+        if not (self.demonstrations if demonstrations is None else demonstrations):
             notebook.cells = [cell for cell in notebook.cells if not is_demonstration(cell)]
         if edit is not None:
             edit(notebook)
@@ -83,8 +84,10 @@ class Course:
         nbformat.write(notebook, path)
         return path
 
-    def submit_reference(self, student: str, lesson: str) -> Path:
-        return self.submit(student, lesson, {k: REFERENCE for k in reference_answers(lesson)})
+    def submit_reference(self, student: str, lesson: str,
+                         demonstrations: bool | None = None) -> Path:
+        return self.submit(student, lesson, {k: REFERENCE for k in reference_answers(lesson)},
+                           demonstrations=demonstrations)
 
     def batch_grade(self, *lessons: str, workers: int = 2, feedback: bool = False,
                     timeout: float = 1200, options: tuple[str, ...] = (),

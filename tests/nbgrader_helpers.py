@@ -78,9 +78,12 @@ class GradedLesson:
     def grade(cls, where: Path, lesson: str,
               mistakes: dict[str, tuple[dict[str, str], frozenset[str] | str]],
               variants: dict[str, dict[str, str]] | None = None) -> GradedLesson:
-        course = Course.create(where, lesson)
-        course.submit_reference("reference", lesson)
-        course.submit("untouched", lesson)
+        # The mistakes and variants try the grading, not the lesson: they come
+        # without its demonstrations (seconds less each). The reference and the
+        # untouched notebook come whole, as a learner hands them in.
+        course = Course.create(where, lesson, demonstrations=False)
+        course.submit_reference("reference", lesson, demonstrations=True)
+        course.submit("untouched", lesson, demonstrations=True)
         lost = {m: (answers, frozenset([failing] if isinstance(failing, str) else failing))
                 for m, (answers, failing) in mistakes.items()}
         packed = {f"packed{number:02d}": submission
