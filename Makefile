@@ -79,7 +79,8 @@ student-edition: setup
 TEST_WORKERS ?= 3
 TIMED_WORKERS ?= 6
 BROWSER_WORKERS ?= 2
-PYTEST_RUN = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+PYTEST_RUN = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope \
+  --no-loadscope-reorder $(PYTEST_ARGS)
 test: setup sandbox lint
 	@$(BIN)/python -m pytest -m "alone and not browser" $(PYTEST_ARGS); alone=$$?; \
 	$(BIN)/python -m pytest -m "alone and browser" -n $(BROWSER_WORKERS) --dist load \
