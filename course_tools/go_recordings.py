@@ -6,8 +6,9 @@ Runs every source notebook with ``GO_RECORDINGS=write``: each ``run_go`` call
 runs Go for real and keeps what it printed under
 autograder/lessons/programs/recorded/, keyed by the program's source and the
 call's parameters. Recordings no notebook asked for are removed. The tests run
-the notebooks with ``GO_RECORDINGS=check``, so a cell whose call changed
-fails until its recording is made again.
+every notebook without Go (tests/test_notebooks.py), where each ``run_go``
+reads its recording, so a cell whose call changed fails until its recording
+is made again.
 """
 
 from __future__ import annotations
