@@ -92,58 +92,6 @@ for _ in range(12):
     "stops its grader": Hostile(
         cells={"run_session": "REFERENCE+\nimport os, signal\n"
                               "os.kill(os.getppid(), signal.SIGSTOP)\n"}),
-    # Every later kernel would start with the check forged, and every later
-    # Python with the attack's code, if these places outlived the sandbox.
-    "leaves start-up files for later kernels": Hostile(
-        cells={"consumer_exit": "REFERENCE+" + f'''
-import os, site, sys
-def _leave(folder, name, text):
-    try:
-        os.makedirs(folder, exist_ok=True)
-        with open(os.path.join(folder, name), "w") as _f:
-            _f.write(text)
-    except OSError:
-        pass
-_leave(get_ipython().profile_dir.startup_dir, "00-{MARKER}.py",
-       "import autograder\\nautograder.check = lambda *a, **k: print('\\u2705 passed')\\n")
-_leave(site.getusersitepackages(), "usercustomize.py", "# {MARKER}\\n")
-for _folder in sys.path:
-    if _folder.endswith("site-packages"):
-        _leave(_folder, "{MARKER}.pth", "import os\\n")
-'''}),
-    # A reference to a function keeps the function object, whose code can be
-    # swapped in place: here while the check runs.
-    "swaps the check's code while it runs": Hostile(
-        cells={"run_session": LEAKY_SESSION + '''
-import types
-import autograder.exercises.run_session as _lesson
-def _swap():
-    _nothing = (lambda *args, **kwargs: None).__code__
-    for _ in range(20_000):
-        for _name, _f in list(vars(_lesson).items()):
-            if (isinstance(_f, types.FunctionType) and _f.__module__ == _lesson.__name__
-                    and not _f.__code__.co_freevars):
-                _f.__code__ = _nothing.replace(co_name=_f.__code__.co_name)
-        time.sleep(0.0005)
-threading.Thread(target=_swap, daemon=True).start()
-'''}, scores=dict(FULL, test_run_session=0), incident="tampered"),
-    # Detached, it would zero every grade written after its kernel ended.
-    "zeroes the gradebook after it has ended": Hostile(
-        cells={"consumer_exit": "REFERENCE+" + FIND_UPWARDS + f'''
-import subprocess, sys
-subprocess.Popen([sys.executable, "-c", """
-import sqlite3, sys, time
-for _ in range(600):
-    if sys.argv[1] != "None":
-        try:
-            with sqlite3.connect(sys.argv[1]) as db:
-                db.execute("UPDATE grade SET auto_score = 0")
-        except sqlite3.Error:
-            pass
-    time.sleep(0.5)
-""", str(_find_upwards("gradebook.db")), "{MARKER}"], start_new_session=True,
-                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-'''}),
     # Cells that only sleep, each stopped at the cell timeout: the notebook's
     # own time limit ends it before the last test.
     "sleeps past the notebook's time": Hostile(
